@@ -1,0 +1,101 @@
+// Process-level state: which libtorch is loaded, live-tensor counts, random generators, threads.
+import { addonFile, buildInfo, native } from './addon.js';
+import { scopeDepth } from './scope.js';
+
+export interface TorchInfo {
+  torchtrainVersion: string;
+  libtorchVersion: string;
+  /** How the build found libtorch: the LIBTORCH variable, a Python torch, or the system package. */
+  libtorchSource: string | null;
+  libtorchDir: string | null;
+  cxx11Abi: boolean;
+  cudaLinked: boolean;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  numThreads: number;
+  numInteropThreads: number;
+  mkl: boolean;
+  mkldnn: boolean;
+  parallelInfo: string;
+  addon: string;
+  referencePython: string | null;
+}
+
+/** Which libtorch is in use, how it was found, CUDA and thread counts. */
+export function info(): TorchInfo {
+  const n = native.info();
+  return {
+    torchtrainVersion: n.torchtrainVersion,
+    libtorchVersion: n.libtorchVersion,
+    libtorchSource: buildInfo?.libtorch.source ?? null,
+    libtorchDir: buildInfo?.libtorch.libDir ?? null,
+    cxx11Abi: n.cxx11Abi,
+    cudaLinked: n.cudaLinked,
+    cudaAvailable: n.cudaAvailable,
+    cudaDeviceCount: n.cudaDeviceCount,
+    numThreads: n.numThreads,
+    numInteropThreads: n.numInteropThreads,
+    mkl: n.mkl,
+    mkldnn: n.mkldnn,
+    parallelInfo: n.parallelInfo,
+    addon: addonFile,
+    referencePython: buildInfo?.referencePython ?? null,
+  };
+}
+
+export interface MemoryStats {
+  /** Live tensor handles. */
+  tensors: number;
+  /** Bytes those handles cover (a view counts its own extent). */
+  bytes: number;
+  /** Distinct storages behind them, and their bytes (views share one). */
+  storages: number;
+  storageBytes: number;
+  /** How deeply torch.scope calls are nested where memory() was called. */
+  scopeDepth: number;
+}
+
+export function memory(): MemoryStats {
+  const m = native.memory();
+  return { tensors: m.tensors, bytes: m.bytes, storages: m.storages, storageBytes: m.storageBytes, scopeDepth: scopeDepth() };
+}
+
+/** Seeds the CPU generator and every CUDA generator, as torch.manual_seed does. */
+export function manualSeed(seed: number | bigint): void {
+  native.manualSeed(seed);
+}
+
+/** Seeds from a non-deterministic source and returns the seed. */
+export function seed(): bigint {
+  return native.seed();
+}
+
+export function initialSeed(): bigint {
+  return native.initialSeed();
+}
+
+/** The CPU generator's state as bytes (for checkpoints); setRngState restores it. */
+export function getRngState(): Uint8Array {
+  return new Uint8Array(native.getRngState());
+}
+
+export function setRngState(state: Uint8Array): void {
+  native.setRngState(state);
+}
+
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/** Inter-op threads can only be set before any inter-op work has started. */
+export function setNumInteropThreads(n: number): void {
+  native.setNumInteropThreads(n);
+}
+
+export function getNumInteropThreads(): number {
+  return native.getNumInteropThreads();
+}

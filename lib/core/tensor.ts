@@ -1,0 +1,177 @@
+// The Tensor class: a plain JS object holding one integer handle into the addon's tensor table
+// (DESIGN.md section 3: one handle, one at::Tensor reference). Operations live in the
+// tensor-*.ts files, which add methods to this class's prototype.
+import { inspect } from 'node:util';
+import { native } from './addon.js';
+import { type AnyTypedArray, type DType, dtypeFromCode, viewBytes } from './dtype.js';
+import { formatTensor } from './format.js';
+import { OWNED_BY_SCOPE, type ScopedValue, disposeTensor, setTensorPredicate, track } from './scope.js';
+
+export type Scalar = number | boolean;
+export type NestedArray<T> = T | NestedArray<T>[];
+
+export class Tensor implements ScopedValue {
+  /** @internal native handle; -1 once disposed. */
+  _h: number;
+  /** @internal who frees it: its scope, or the GC backstop. */
+  _owner: number;
+
+  /** @internal use torch.tensor() and the other factories. */
+  constructor(handle: number) {
+    this._h = handle;
+    this._owner = OWNED_BY_SCOPE;
+  }
+
+  get shape(): number[] {
+    return native.shape(this._h);
+  }
+
+  /** size() is the shape; size(dim) one entry of it (negative dims count from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const shape = this.shape;
+    if (dim === undefined) return shape;
+    const d = dim < 0 ? dim + shape.length : dim;
+    if (!Number.isInteger(d) || d < 0 || d >= shape.length) {
+      throw new RangeError(`size: dim ${dim} is out of range for a ${shape.length}-d tensor (use -${shape.length} to ${shape.length - 1})`);
+    }
+    return shape[d];
+  }
+
+  get ndim(): number {
+    return native.dim(this._h);
+  }
+
+  dim(): number {
+    return native.dim(this._h);
+  }
+
+  numel(): number {
+    return native.numel(this._h);
+  }
+
+  get dtype(): DType {
+    return dtypeFromCode(native.dtype(this._h));
+  }
+
+  /** 'cpu', 'cuda:0', ... */
+  get device(): string {
+    return native.device(this._h);
+  }
+
+  get isCuda(): boolean {
+    return this.device.startsWith('cuda');
+  }
+
+  stride(): number[] {
+    return native.strides(this._h);
+  }
+
+  isContiguous(): boolean {
+    return native.isContiguous(this._h);
+  }
+
+  elementSize(): number {
+    return native.elementSize(this._h);
+  }
+
+  /** Whether dispose() (or the end of its scope) has freed this tensor. */
+  get isDisposed(): boolean {
+    return this._h < 0;
+  }
+
+  /** Frees the native tensor now; later use throws. Views and other handles of the same storage live on. */
+  dispose(): void {
+    disposeTensor(this);
+  }
+
+  [Symbol.dispose](): void {
+    disposeTensor(this);
+  }
+
+  /** A copy of the elements in row-major order: Float32Array for float32/float16/bfloat16, BigInt64Array for int64, Uint8Array for bool. */
+  data(): AnyTypedArray {
+    const dtype = this.dtype;
+    return viewBytes(dtype, native.toBuffer(this._h));
+  }
+
+  /** The elements as nested arrays (int64 as numbers, bool as booleans), like Tensor.tolist(). */
+  tolist(): NestedArray<number | boolean> {
+    const dtype = this.dtype;
+    const flat = this.data();
+    const convert: (i: number) => number | boolean =
+      dtype === 'bool' ? (i) => flat[i] !== 0
+      : dtype === 'int64' ? (i) => Number((flat as BigInt64Array)[i])
+      : (i) => (flat as Float32Array)[i];
+    const shape = this.shape;
+    if (shape.length === 0) return convert(0);
+    let offset = 0;
+    const build = (depth: number): NestedArray<number | boolean>[] => {
+      const out: NestedArray<number | boolean>[] = new Array(shape[depth]);
+      for (let i = 0; i < shape[depth]; i++) out[i] = depth === shape.length - 1 ? convert(offset++) : build(depth + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number;
+  item<T extends number | boolean>(): T;
+  item(): number | boolean {
+    return native.item(this._h);
+  }
+
+  /** The value of a one-element integer tensor, without rounding through a double. */
+  itemBigInt(): bigint {
+    return native.itemBigInt(this._h);
+  }
+
+  toString(): string {
+    if (this._h < 0) return 'tensor(<disposed>)';
+    return formatTensor(this);
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+setTensorPredicate((value): value is Tensor => value instanceof Tensor);
+
+/** @internal Wraps a fresh handle from the addon into a tracked Tensor. */
+export function wrap(handle: number): Tensor {
+  const t = new Tensor(handle);
+  track(t);
+  return t;
+}
+
+/** @internal Wraps a handle that may be -1 (no tensor). */
+export function wrapOptional(handle: number): Tensor | null {
+  return handle < 0 ? null : wrap(handle);
+}
+
+/** @internal Wraps an array of handles. */
+export function wrapList(handles: number[]): Tensor[] {
+  const out = new Array<Tensor>(handles.length);
+  for (let i = 0; i < handles.length; i++) out[i] = wrap(handles[i]);
+  return out;
+}
+
+/** @internal Wraps a [values, indices] pair. */
+export function wrapPair(handles: number[]): [Tensor, Tensor] {
+  return [wrap(handles[0]), wrap(handles[1])];
+}
+
+/** @internal The handle of a Tensor argument, with a clear TypeError for anything else. */
+export function handleOf(value: unknown, fn: string, what = 'argument'): number {
+  if (value instanceof Tensor) return value._h;
+  throw new TypeError(`${fn}: ${what} must be a Tensor, got ${describe(value)}`);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,11 @@
+// torchtrain's public entry point.
+export { torch } from './core/torch.js';
+export { Tensor } from './core/tensor.js';
+export type { Scalar, NestedArray } from './core/tensor.js';
+export type { DType, AnyTypedArray } from './core/dtype.js';
+export type { TensorOptions, Shape } from './core/creation.js';
+export type { TorchInfo, MemoryStats } from './core/runtime.js';
+export type { IndexItem, Slice } from './core/tensor-indexing.js';
+export type { ValuesIndices, Dims } from './core/tensor-reduction.js';
+export type { GradOptions } from './core/autograd.js';
+export { TorchError, OutOfMemoryError } from './core/errors.js';

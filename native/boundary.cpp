@@ -1,0 +1,337 @@
+#include "boundary.h"
+
+#include <cstdlib>
+#include <unordered_set>
+
+#include "compat.h"
+
+namespace tt {
+
+namespace {
+
+thread_local EnvState* currentState = nullptr;
+
+// V8 hears about native bytes in batches: one napi_adjust_external_memory per MiB of change.
+constexpr int64_t kExternalReportStep = 1 << 20;
+
+void reportExternal(Napi::Env env, int64_t delta) {
+  auto& s = state();
+  s.unreportedBytes += delta;
+  if (s.unreportedBytes >= kExternalReportStep || s.unreportedBytes <= -kExternalReportStep) {
+    int64_t adjusted = 0;
+    napi_adjust_external_memory(env, s.unreportedBytes, &adjusted);
+    s.unreportedBytes = 0;
+  }
+}
+
+// libtorch's warning handler is process-global; each thread queues its own warnings and the
+// JS thread emits them through process.emitWarning after the binding returns.
+struct QueueingWarningHandler : compat::WarningHandlerBase {
+  void onWarning(const std::string& msg) override {
+    if (currentState) currentState->warnings.push_back(msg);
+    else std::fprintf(stderr, "[libtorch warning] %s\n", msg.c_str());
+  }
+};
+QueueingWarningHandler warningHandler;
+
+std::string kindOf(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "a boolean";
+    case napi_number: return "the number " + std::to_string(v.As<Napi::Number>().DoubleValue());
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_object: return v.IsArray() ? "an array" : "an object";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    default: return "an unknown value";
+  }
+}
+
+std::string firstLine(const std::string& s) {
+  auto end = s.find('\n');
+  std::string line = end == std::string::npos ? s : s.substr(0, end);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  return line;
+}
+
+bool wantCppStack() {
+  const char* v = std::getenv("TORCHTRAIN_CPP_STACKTRACES");
+  return v && *v && std::string(v) != "0";
+}
+
+void throwTorch(Napi::Env env, const char* fn, const std::string& full, const std::string& cppWhat, bool oom) {
+  auto& s = state();
+  std::string message = std::string(fn) + ": " + firstLine(full);
+  Napi::FunctionReference& ctor = oom ? s.oomErrorCtor : s.torchErrorCtor;
+  Napi::Object err = ctor.IsEmpty() ? Napi::Error::New(env, message).Value()
+                                    : ctor.New({Napi::String::New(env, message)});
+  err.Set("op", Napi::String::New(env, fn));
+  err.Set("detail", Napi::String::New(env, full));
+  if (wantCppStack()) err.Set("cppStack", Napi::String::New(env, cppWhat));
+  Napi::Error(env, err).ThrowAsJavaScriptException();
+}
+
+}  // namespace
+
+EnvState& state() { return *currentState; }
+
+void initState(Napi::Env env) {
+  currentState = new EnvState();
+  compat::setWarningHandler(&warningHandler);
+  env.AddCleanupHook([]() {
+    delete currentState;
+    currentState = nullptr;
+  });
+}
+
+int64_t tensorBytes(const at::Tensor& t) {
+  if (!t.defined()) return 0;
+  int64_t logical = static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+  if (!t.has_storage()) return logical;
+  return std::min<int64_t>(logical, static_cast<int64_t>(t.storage().nbytes()));
+}
+
+int32_t put(Napi::Env env, at::Tensor t) {
+  if (!t.defined()) return -1;
+  auto& s = state();
+  int64_t bytes = tensorBytes(t);
+  int32_t handle;
+  if (!s.freeSlots.empty()) {
+    handle = s.freeSlots.back();
+    s.freeSlots.pop_back();
+    s.slots[handle] = std::move(t);
+    s.slotBytes[handle] = bytes;
+  } else {
+    if (s.slots.size() >= static_cast<size_t>(INT32_MAX)) throw std::runtime_error("tensor table is full (2^31 live tensors)");
+    handle = static_cast<int32_t>(s.slots.size());
+    s.slots.push_back(std::move(t));
+    s.slotBytes.push_back(bytes);
+  }
+  s.live++;
+  s.liveBytes += bytes;
+  reportExternal(env, bytes);
+  return handle;
+}
+
+const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex) {
+  auto& s = state();
+  if (handle >= 0 && static_cast<size_t>(handle) < s.slots.size()) {
+    const at::Tensor& t = s.slots[handle];
+    if (t.defined()) return t;
+  }
+  throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) +
+                                     " is a disposed Tensor (freed by dispose() or by the end of the torch.scope "
+                                     "it was made in); return it from the scope or call torch.keep() on it");
+}
+
+void release(Napi::Env env, int32_t handle) {
+  auto& s = state();
+  lookup(handle, "dispose", 0);
+  int64_t bytes = s.slotBytes[handle];
+  s.slots[handle] = at::Tensor();  // drops this handle's reference only; shared storage lives on
+  s.freeSlots.push_back(handle);
+  s.live--;
+  s.liveBytes -= bytes;
+  reportExternal(env, -bytes);
+}
+
+// ---- Args ----
+
+std::string Args::where(size_t i) const { return std::string(fn_) + ": argument " + std::to_string(i + 1); }
+
+void Args::typeError(size_t i, const std::string& expected) const {
+  std::string got = i < info_.Length() ? kindOf(info_[i]) : "nothing";
+  throw ArgError(ArgError::Type, where(i) + " must be " + expected + ", got " + got);
+}
+
+void Args::rangeError(size_t i, const std::string& problem) const {
+  throw ArgError(ArgError::Range, where(i) + " " + problem);
+}
+
+void Args::atLeast(size_t n) const {
+  if (info_.Length() < n)
+    throw ArgError(ArgError::Type, std::string(fn_) + ": expected at least " + std::to_string(n) + " arguments, got " +
+                                       std::to_string(info_.Length()));
+}
+
+const at::Tensor& Args::tensor(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsNumber()) typeError(i, "a Tensor");
+  return lookup(info_[i].As<Napi::Number>().Int32Value(), fn_, i);
+}
+
+std::optional<at::Tensor> Args::optTensor(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  if (info_[i].IsNumber() && info_[i].As<Napi::Number>().Int32Value() == -1) return std::nullopt;
+  return tensor(i);
+}
+
+std::vector<at::Tensor> Args::tensors(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of Tensors");
+  Napi::Array arr = info_[i].As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr[k];
+    if (!v.IsNumber()) throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be a Tensor, got " + kindOf(v));
+    out.push_back(lookup(v.As<Napi::Number>().Int32Value(), fn_, i));
+  }
+  return out;
+}
+
+double Args::number(size_t i) const {
+  if (i >= info_.Length()) typeError(i, "a number");
+  if (info_[i].IsNumber()) return info_[i].As<Napi::Number>().DoubleValue();
+  if (info_[i].IsBoolean()) return info_[i].As<Napi::Boolean>().Value() ? 1.0 : 0.0;
+  typeError(i, "a number");
+}
+
+int64_t Args::int64(size_t i) const {
+  if (i >= info_.Length()) typeError(i, "an integer");
+  if (info_[i].IsBigInt()) {
+    bool lossless = false;
+    int64_t v = info_[i].As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) rangeError(i, "is a bigint outside the int64 range");
+    return v;
+  }
+  if (!info_[i].IsNumber()) typeError(i, "an integer");
+  double v = info_[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || std::floor(v) != v) rangeError(i, "must be an integer, got " + std::to_string(v));
+  if (std::fabs(v) > 9007199254740992.0) rangeError(i, "is beyond 2^53; pass a bigint for such integers");
+  return static_cast<int64_t>(v);
+}
+
+std::optional<int64_t> Args::optInt64(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  return int64(i);
+}
+
+bool Args::boolean(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsBoolean()) typeError(i, "a boolean");
+  return info_[i].As<Napi::Boolean>().Value();
+}
+
+bool Args::boolean(size_t i, bool fallback) const { return has(i) ? boolean(i) : fallback; }
+
+c10::Scalar Args::scalar(size_t i) const {
+  if (i < info_.Length() && info_[i].IsBoolean()) return c10::Scalar(info_[i].As<Napi::Boolean>().Value());
+  if (i < info_.Length() && info_[i].IsBigInt()) return c10::Scalar(int64(i));
+  if (i >= info_.Length() || !info_[i].IsNumber()) typeError(i, "a number");
+  double v = info_[i].As<Napi::Number>().DoubleValue();
+  // A JS number with an integer value acts like a Python int (keeps integer tensors integral).
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) <= 9007199254740992.0) return c10::Scalar(static_cast<int64_t>(v));
+  return c10::Scalar(v);
+}
+
+std::vector<int64_t> Args::ints(size_t i) const {
+  if (i < info_.Length() && info_[i].IsNumber()) return {int64(i)};
+  if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of integers");
+  Napi::Array arr = info_[i].As<Napi::Array>();
+  std::vector<int64_t> out(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr[k];
+    if (!v.IsNumber()) throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be an integer, got " + kindOf(v));
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
+      throw ArgError(ArgError::Range, where(i) + "[" + std::to_string(k) + "] must be an integer, got " + std::to_string(d));
+    out[k] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+std::optional<std::vector<int64_t>> Args::optInts(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  return ints(i);
+}
+
+std::string Args::string(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsString()) typeError(i, "a string");
+  return info_[i].As<Napi::String>().Utf8Value();
+}
+
+c10::ScalarType Args::dtype(size_t i) const {
+  int64_t code = int64(i);
+  switch (code) {
+    case static_cast<int64_t>(at::kByte): case static_cast<int64_t>(at::kChar): case static_cast<int64_t>(at::kShort):
+    case static_cast<int64_t>(at::kInt): case static_cast<int64_t>(at::kLong): case static_cast<int64_t>(at::kHalf):
+    case static_cast<int64_t>(at::kFloat): case static_cast<int64_t>(at::kDouble): case static_cast<int64_t>(at::kBool):
+    case static_cast<int64_t>(at::kBFloat16):
+      return static_cast<c10::ScalarType>(code);
+    default:
+      rangeError(i, "is not a supported dtype code (" + std::to_string(code) + ")");
+  }
+}
+
+std::optional<c10::ScalarType> Args::optDtype(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  return dtype(i);
+}
+
+c10::Device Args::device(size_t i) const {
+  std::string spec = string(i);
+  try {
+    return c10::Device(spec);
+  } catch (const c10::Error&) {
+    rangeError(i, "is not a device: '" + spec + "' (use 'cpu', 'cuda' or 'cuda:N')");
+  }
+}
+
+at::TensorOptions Args::options(size_t i, c10::ScalarType fallback) const {
+  auto opts = at::TensorOptions().dtype(has(i) ? dtype(i) : fallback);
+  if (has(i + 1)) opts = opts.device(device(i + 1));
+  if (has(i + 2)) opts = opts.requires_grad(boolean(i + 2));
+  return opts;
+}
+
+Napi::Value Args::ret(at::Tensor t) const { return Napi::Number::New(env(), put(env(), std::move(t))); }
+
+Napi::Value Args::ret(const std::vector<at::Tensor>& ts) const {
+  Napi::Array arr = Napi::Array::New(env(), ts.size());
+  for (size_t k = 0; k < ts.size(); k++) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env(), put(env(), ts[k])));
+  return arr;
+}
+
+Napi::Value Args::ret(const std::tuple<at::Tensor, at::Tensor>& pair) const {
+  return ret(std::vector<at::Tensor>{std::get<0>(pair), std::get<1>(pair)});
+}
+
+// ---- errors and warnings ----
+
+void throwCurrentException(Napi::Env env, const char* fn) {
+  try {
+    throw;
+  } catch (const ArgError& e) {
+    if (e.kind == ArgError::Range) Napi::RangeError::New(env, e.message).ThrowAsJavaScriptException();
+    else Napi::TypeError::New(env, e.message).ThrowAsJavaScriptException();
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const c10::OutOfMemoryError& e) {
+    throwTorch(env, fn, e.what_without_backtrace(), e.what(), true);
+  } catch (const c10::IndexError& e) {
+    std::string msg = std::string(fn) + ": " + firstLine(e.what_without_backtrace());
+    Napi::Error err = Napi::RangeError::New(env, msg);
+    err.Set("op", Napi::String::New(env, fn));
+    err.Set("detail", Napi::String::New(env, e.what_without_backtrace()));
+    err.ThrowAsJavaScriptException();
+  } catch (const c10::Error& e) {
+    throwTorch(env, fn, e.what_without_backtrace(), e.what(), false);
+  } catch (const std::bad_alloc& e) {
+    throwTorch(env, fn, std::string("out of memory (") + e.what() + ")", e.what(), true);
+  } catch (const std::exception& e) {
+    throwTorch(env, fn, e.what(), e.what(), false);
+  } catch (...) {
+    throwTorch(env, fn, "unknown C++ exception", "", false);
+  }
+  // Warnings raised before the failure stay queued and are emitted after the next call.
+}
+
+void flushWarnings(Napi::Env env) {
+  auto pending = std::move(state().warnings);
+  state().warnings.clear();
+  Napi::Object process = env.Global().Get("process").As<Napi::Object>();
+  Napi::Function emit = process.Get("emitWarning").As<Napi::Function>();
+  for (const auto& msg : pending) emit.Call(process, {Napi::String::New(env, msg), Napi::String::New(env, "TorchWarning")});
+}
+
+}  // namespace tt

@@ -1,0 +1,120 @@
+// The boundary between JavaScript and libtorch: the tensor handle table, argument readers and
+// the one guard every binding runs inside. No C++ exception crosses into N-API: the guard turns
+// each into a JS error (TorchError, its OutOfMemoryError subclass, TypeError or RangeError).
+#pragma once
+#include "pch.h"
+
+namespace tt {
+
+// A JavaScript argument of the wrong kind (TypeError) or with a bad value (RangeError).
+struct ArgError : std::exception {
+  enum Kind { Type, Range };
+  Kind kind;
+  std::string message;
+  ArgError(Kind k, std::string m) : kind(k), message(std::move(m)) {}
+  const char* what() const noexcept override { return message.c_str(); }
+};
+
+// Per-JavaScript-environment state. Each JS thread (main or worker) gets its own, so a handle
+// is only meaningful on the thread that made it.
+struct EnvState {
+  std::vector<at::Tensor> slots;     // handle -> tensor; an undefined tensor marks a free slot
+  std::vector<int64_t> slotBytes;    // bytes reported for each slot when it was filled
+  std::vector<int32_t> freeSlots;
+  int64_t live = 0;
+  int64_t liveBytes = 0;
+  int64_t unreportedBytes = 0;       // external-memory delta not yet told to V8 (batched)
+  Napi::FunctionReference torchErrorCtor;
+  Napi::FunctionReference oomErrorCtor;
+  std::vector<std::string> warnings; // libtorch warnings raised on this thread, not yet emitted
+};
+
+EnvState& state();
+void initState(Napi::Env env);
+
+// Handle table.
+int32_t put(Napi::Env env, at::Tensor t);  // an undefined tensor becomes -1 (JS: null)
+const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex);
+void release(Napi::Env env, int32_t handle);
+int64_t tensorBytes(const at::Tensor& t);
+
+// Reads and checks the arguments of one binding call; every failure names the function,
+// the argument position and what was expected.
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info, const char* fn) : info_(info), fn_(fn) {}
+  Napi::Env env() const { return info_.Env(); }
+  const char* fn() const { return fn_; }
+  size_t size() const { return info_.Length(); }
+  Napi::Value operator[](size_t i) const { return info_[i]; }
+  bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
+  void atLeast(size_t n) const;
+
+  const at::Tensor& tensor(size_t i) const;
+  std::optional<at::Tensor> optTensor(size_t i) const;  // undefined, null or -1 -> none
+  std::vector<at::Tensor> tensors(size_t i) const;      // an array of handles
+  double number(size_t i) const;
+  int64_t int64(size_t i) const;                        // a finite integer
+  std::optional<int64_t> optInt64(size_t i) const;
+  bool boolean(size_t i) const;
+  bool boolean(size_t i, bool fallback) const;
+  c10::Scalar scalar(size_t i) const;                   // integer-valued numbers become int64 Scalars, as Python ints do
+  std::vector<int64_t> ints(size_t i) const;            // an array of integers, or one integer
+  std::optional<std::vector<int64_t>> optInts(size_t i) const;
+  std::string string(size_t i) const;
+  c10::ScalarType dtype(size_t i) const;                // a ScalarType code
+  std::optional<c10::ScalarType> optDtype(size_t i) const;
+  c10::Device device(size_t i) const;                   // 'cpu', 'cuda', 'cuda:1', ...
+  // dtype code, device string and requiresGrad flag at i, i+1, i+2 (each optional).
+  at::TensorOptions options(size_t i, c10::ScalarType fallback = at::kFloat) const;
+
+  Napi::Value ret(at::Tensor t) const;
+  Napi::Value ret(const std::vector<at::Tensor>& ts) const;
+  Napi::Value ret(const std::tuple<at::Tensor, at::Tensor>& pair) const;
+  Napi::Value ret(double v) const { return Napi::Number::New(env(), v); }
+  Napi::Value ret(bool v) const { return Napi::Boolean::New(env(), v); }
+  Napi::Value ret(const std::string& v) const { return Napi::String::New(env(), v); }
+  Napi::Value undefined() const { return env().Undefined(); }
+
+  [[noreturn]] void typeError(size_t i, const std::string& expected) const;
+  [[noreturn]] void rangeError(size_t i, const std::string& problem) const;
+
+ private:
+  std::string where(size_t i) const;
+  const Napi::CallbackInfo& info_;
+  const char* fn_;
+};
+
+// Converts the exception being handled into a pending JS exception.
+void throwCurrentException(Napi::Env env, const char* fn);
+void flushWarnings(Napi::Env env);
+
+template <typename Body>
+Napi::Value guard(const Napi::CallbackInfo& info, const char* fn, Body body) {
+  Napi::Env env = info.Env();
+  try {
+    Args args(info, fn);
+    Napi::Value result = body(args);
+    if (!state().warnings.empty()) flushWarnings(env);
+    return result;
+  } catch (...) {
+    throwCurrentException(env, fn);
+  }
+  return env.Undefined();
+}
+
+using Registrar = void (*)(Napi::Env, Napi::Object);
+
+}  // namespace tt
+
+// Defines a binding `name` whose body reads its arguments from `a` (a tt::Args&).
+// The C++ names carry a prefix so that bindings named like C functions (exp, free, std) never
+// collide with them.
+#define TT_BINDING(name)                                                     \
+  static Napi::Value body_##name(tt::Args& a);                               \
+  static Napi::Value bind_##name(const Napi::CallbackInfo& info) {           \
+    return tt::guard(info, #name, body_##name);                              \
+  }                                                                          \
+  static Napi::Value body_##name(tt::Args& a)
+
+#define TT_EXPORT(exports, name) (exports).Set(#name, Napi::Function::New((exports).Env(), bind_##name, #name))

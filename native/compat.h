@@ -1,0 +1,74 @@
+// Version differences between the libtorch targets (Debian's 1.13 and PyPI's 2.x), in one place.
+// Everything else in native/ is written once against the API both versions share.
+#pragma once
+#include "pch.h"
+
+#define TT_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace tt::compat {
+
+// std/var: libtorch 2.x takes the correction as an optional Scalar, 1.13 as an optional int.
+#if TT_TORCH_AT_LEAST(2, 0)
+using Correction = std::optional<c10::Scalar>;
+inline Correction correction(double c) { return c10::Scalar(c); }
+#else
+using Correction = c10::optional<int64_t>;
+inline Correction correction(double c) { return static_cast<int64_t>(c); }
+#endif
+
+// The warning handler's virtual signature changed in 2.0 (a Warning object instead of three args).
+#if TT_TORCH_AT_LEAST(2, 0)
+struct WarningHandlerBase : c10::WarningHandler {
+  virtual void onWarning(const std::string& msg) = 0;
+  void process(const c10::Warning& w) override { onWarning(w.msg()); }
+};
+inline void setWarningHandler(c10::WarningHandler* h) { c10::WarningUtils::set_warning_handler(h); }
+#else
+struct WarningHandlerBase : c10::WarningHandler {
+  virtual void onWarning(const std::string& msg) = 0;
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override { onWarning(msg); }
+};
+inline void setWarningHandler(c10::WarningHandler* h) { c10::Warning::set_warning_handler(h); }
+#endif
+
+// at::pad (all modes in one op) arrived in 2.0; the C++ frontend's functional pad exists in both.
+inline at::Tensor pad(const at::Tensor& x, std::vector<int64_t> pads, const std::string& mode, double value) {
+  namespace F = torch::nn::functional;
+  auto opts = F::PadFuncOptions(pads).value(value);
+  if (mode == "constant") return F::pad(x, opts.mode(torch::kConstant));
+  if (mode == "reflect") return F::pad(x, opts.mode(torch::kReflect));
+  if (mode == "replicate") return F::pad(x, opts.mode(torch::kReplicate));
+  if (mode == "circular") return F::pad(x, opts.mode(torch::kCircular));
+  throw std::invalid_argument("pad: mode must be one of constant, reflect, replicate, circular; got '" + mode + "'");
+}
+
+}  // namespace tt::compat
+
+namespace tt::compat {
+
+// c10::optional is its own class in 1.13 and std::optional in 2.x; the readers return std::optional.
+template <typename T>
+c10::optional<T> opt(const std::optional<T>& v) {
+  return v ? c10::optional<T>(*v) : c10::optional<T>();
+}
+
+inline c10::optional<c10::string_view> roundingMode(const std::optional<std::string>& mode) {
+  if (!mode) return c10::optional<c10::string_view>();
+  return c10::optional<c10::string_view>(c10::string_view(mode->data(), mode->size()));
+}
+
+// squeeze over several dims arrived in 2.0; 1.13 squeezes them one at a time, last first.
+inline at::Tensor squeezeDims(const at::Tensor& x, std::vector<int64_t> dims) {
+#if TT_TORCH_AT_LEAST(2, 0)
+  return at::squeeze(x, dims);
+#else
+  for (auto& d : dims) d = c10::maybe_wrap_dim(d, x.dim());
+  std::sort(dims.rbegin(), dims.rend());
+  at::Tensor out = x;
+  for (int64_t d : dims) out = at::squeeze(out, d);
+  return out;
+#endif
+}
+
+}  // namespace tt::compat

@@ -1,0 +1,16 @@
+// Precompiled header: everything heavy that every binding file includes.
+// torch/torch.h alone takes ~30 s to parse here; compiling it once per build is the point.
+#pragma once
+#include <torch/torch.h>
+#include <torch/version.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <c10/util/Exception.h>
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
