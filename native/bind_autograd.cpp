@@ -72,8 +72,8 @@ TT_BINDING(autogradGrad) {
       a.rangeError(2, "has " + std::to_string(arr.Length()) + " gradients for " + std::to_string(outputs.size()) + " outputs");
     for (uint32_t k = 0; k < arr.Length(); k++) {
       Napi::Value v = arr[k];
-      if (v.IsNull() || v.IsUndefined() || (v.IsNumber() && v.As<Napi::Number>().Int32Value() == -1)) gradOutputs.emplace_back();
-      else if (v.IsNumber()) gradOutputs.push_back(tt::lookup(v.As<Napi::Number>().Int32Value(), a.fn(), 2));
+      if (v.IsNull() || v.IsUndefined() || (v.IsNumber() && v.As<Napi::Number>().DoubleValue() == -1)) gradOutputs.emplace_back();
+      else if (v.IsNumber()) gradOutputs.push_back(tt::tensorFromValue(v, a.fn(), 2));
       else a.typeError(2, "an array of Tensors or nulls");
     }
   }

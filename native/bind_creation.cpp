@@ -5,18 +5,7 @@
 
 namespace {
 
-// A shape for a new tensor: non-negative sizes whose element count fits comfortably in int64
-// (libtorch 1.13 does not check the product for overflow, and a wrapped count would crash).
-std::vector<int64_t> shapeArg(tt::Args& a, size_t i) {
-  std::vector<int64_t> shape = a.ints(i);
-  long double count = 1;
-  for (size_t k = 0; k < shape.size(); k++) {
-    if (shape[k] < 0) a.rangeError(i, "has a negative size " + std::to_string(shape[k]) + " at dimension " + std::to_string(k));
-    count *= static_cast<long double>(shape[k]);
-  }
-  if (count > static_cast<long double>(int64_t(1) << 48)) a.rangeError(i, "asks for more than 2^48 elements; that is no tensor this machine can hold");
-  return shape;
-}
+std::vector<int64_t> shapeArg(tt::Args& a, size_t i) { return a.sizes(i); }
 
 at::ScalarType typedArrayDtype(napi_typedarray_type type) {
   switch (type) {

@@ -35,7 +35,8 @@ int64_t intValue(tt::Args& a, const c10::Argument& arg, Napi::Value v) {
   }
   if (!v.IsNumber()) badArg(a, arg, "an integer", v);
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d) badArg(a, arg, "an integer (not " + std::to_string(d) + ")", v);
+  if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
+    badArg(a, arg, "an integer (not " + std::to_string(d) + ")", v);
   return static_cast<int64_t>(d);
 }
 
@@ -50,7 +51,7 @@ c10::Scalar scalarValue(tt::Args& a, const c10::Argument& arg, Napi::Value v) {
 
 at::Tensor tensorValue(tt::Args& a, const c10::Argument& arg, Napi::Value v) {
   if (!v.IsNumber()) badArg(a, arg, "a Tensor", v);
-  return tt::lookup(v.As<Napi::Number>().Int32Value(), a.fn(), 1);
+  return tt::tensorFromValue(v, a.fn(), 1);
 }
 
 c10::IValue toIValue(tt::Args& a, const c10::Argument& arg, const c10::TypePtr& type, Napi::Value v) {
@@ -71,7 +72,11 @@ c10::IValue toIValue(tt::Args& a, const c10::Argument& arg, const c10::TypePtr& 
     case K::StringType:
       if (!v.IsString()) badArg(a, arg, "a string", v);
       return v.As<Napi::String>().Utf8Value();
-    case K::ScalarTypeType: return static_cast<c10::ScalarType>(intValue(a, arg, v));
+    case K::ScalarTypeType: {
+      int64_t code = intValue(a, arg, v);
+      if (!tt::isSupportedDtypeCode(code)) badArg(a, arg, "a supported dtype", v);
+      return static_cast<c10::ScalarType>(code);
+    }
     case K::DeviceObjType:
       if (!v.IsString()) badArg(a, arg, "a device string such as 'cpu'", v);
       return c10::Device(v.As<Napi::String>().Utf8Value());
@@ -111,7 +116,14 @@ c10::IValue toIValue(tt::Args& a, const c10::Argument& arg, const c10::TypePtr& 
         }
         case K::IntType: case K::SymIntType: {
           std::vector<int64_t> out(n);
-          for (uint32_t k = 0; k < n; k++) out[k] = intValue(a, arg, arr[k]);
+          long double count = 1;
+          for (uint32_t k = 0; k < n; k++) {
+            out[k] = intValue(a, arg, arr[k]);
+            count *= std::fabs(static_cast<long double>(out[k]));
+          }
+          // Size lists go straight into allocations; libtorch 1.13 does not check them for overflow.
+          if (arg.name() == "size" && count > static_cast<long double>(int64_t(1) << 48))
+            badArg(a, arg, "a size of at most 2^48 elements", v);
           return out;
         }
         case K::FloatType: {

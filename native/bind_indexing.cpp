@@ -11,7 +11,8 @@ c10::optional<int64_t> sliceBound(tt::Args& a, size_t argIndex, Napi::Value v, c
   if (v.IsUndefined() || v.IsNull()) return c10::nullopt;
   if (!v.IsNumber()) a.typeError(argIndex, std::string("a slice whose ") + part + " is an integer or null");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d) a.rangeError(argIndex, std::string("has a slice ") + part + " that is not an integer: " + std::to_string(d));
+  if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
+    a.rangeError(argIndex, std::string("has a slice ") + part + " that is not an integer: " + std::to_string(d));
   return static_cast<int64_t>(d);
 }
 
@@ -26,7 +27,7 @@ std::vector<TensorIndex> parseIndex(tt::Args& a, size_t i) {
     Napi::Value v = items[k];
     if (v.IsNumber()) {
       double d = v.As<Napi::Number>().DoubleValue();
-      if (!std::isfinite(d) || std::floor(d) != d)
+      if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
         a.rangeError(i, "has index " + std::to_string(d) + " at position " + std::to_string(k) + "; indices must be integers");
       out.emplace_back(static_cast<int64_t>(d));
     } else if (v.IsNull() || v.IsUndefined()) {
@@ -43,9 +44,7 @@ std::vector<TensorIndex> parseIndex(tt::Args& a, size_t i) {
       if (step && *step <= 0) a.rangeError(i, "has a slice step " + std::to_string(*step) + "; steps must be positive");
       out.emplace_back(at::indexing::Slice(sliceBound(a, i, s.Get(0u), "start"), sliceBound(a, i, s.Get(1u), "stop"), step));
     } else if (v.IsObject() && v.As<Napi::Object>().Has("tensor")) {
-      Napi::Value h = v.As<Napi::Object>().Get("tensor");
-      if (!h.IsNumber()) a.typeError(i, "a {tensor} item holding a Tensor");
-      out.emplace_back(tt::lookup(h.As<Napi::Number>().Int32Value(), a.fn(), i));
+      out.emplace_back(tt::tensorFromValue(v.As<Napi::Object>().Get("tensor"), a.fn(), i));
     } else {
       a.typeError(i, "an index spec of integers, null, booleans, '...', slices and Tensors");
     }
@@ -113,7 +112,13 @@ TT_BINDING(where) {
 }
 
 // oneHot(indices, numClasses?)
-TT_BINDING(oneHot) { return a.ret(at::one_hot(a.tensor(0), a.has(1) ? a.int64(1) : -1)); }
+TT_BINDING(oneHot) {
+  const at::Tensor& x = a.tensor(0);
+  int64_t classes = a.has(1) ? a.int64(1) : -1;
+  if (static_cast<long double>(x.numel()) * std::max<int64_t>(classes, 1) > static_cast<long double>(int64_t(1) << 48))
+    a.rangeError(1, "(numClasses) would make more than 2^48 elements");
+  return a.ret(at::one_hot(x, classes));
+}
 
 }  // namespace
 

@@ -130,18 +130,24 @@ TT_BINDING(allclose) {
 }
 
 // ---- binary against a scalar ----
+// add/sub/mul/div's Scalar overloads are C++-only in PyTorch: Python wraps the number into a
+// 0-d "wrapped number" tensor and calls the Tensor overload. We do the same, so results, type
+// promotion and autograd node names (AddBackward0) match Python's exactly.
 TT_BINDING(addScalar) {
-  if (!a.has(2)) return a.ret(at::add(a.tensor(0), a.scalar(1)));
-  return a.ret(at::add(a.tensor(0), a.scalar(1), a.scalar(2)));
+  at::Tensor s = tt::wrappedScalar(a.scalar(1));
+  if (!a.has(2)) return a.ret(at::add(a.tensor(0), s));
+  return a.ret(at::add(a.tensor(0), s, a.scalar(2)));
 }
 TT_BINDING(subScalar) {
-  if (!a.has(2)) return a.ret(at::sub(a.tensor(0), a.scalar(1)));
-  return a.ret(at::sub(a.tensor(0), a.scalar(1), a.scalar(2)));
+  at::Tensor s = tt::wrappedScalar(a.scalar(1));
+  if (!a.has(2)) return a.ret(at::sub(a.tensor(0), s));
+  return a.ret(at::sub(a.tensor(0), s, a.scalar(2)));
 }
-TT_BINARY_SCALAR(mulScalar, mul)
+TT_BINDING(mulScalar) { return a.ret(at::mul(a.tensor(0), tt::wrappedScalar(a.scalar(1)))); }
 TT_BINDING(divScalar) {
-  if (!a.has(2)) return a.ret(at::div(a.tensor(0), a.scalar(1)));
-  return a.ret(at::div(a.tensor(0), a.scalar(1), tt::compat::roundingMode(a.string(2))));
+  at::Tensor s = tt::wrappedScalar(a.scalar(1));
+  if (!a.has(2)) return a.ret(at::div(a.tensor(0), s));
+  return a.ret(at::div(a.tensor(0), s, tt::compat::roundingMode(a.string(2))));
 }
 TT_BINARY_SCALAR(powScalar, pow)
 TT_BINARY_SCALAR(remainderScalar, remainder)
@@ -180,17 +186,20 @@ TT_BINDING(div_) {
 TT_BINDING(pow_) { return a.ret(a.tensor(0).pow_(a.tensor(1))); }
 TT_BINDING(addScalar_) {
   const at::Tensor& x = a.tensor(0);
-  return a.ret(a.has(2) ? x.add_(a.scalar(1), a.scalar(2)) : x.add_(a.scalar(1)));
+  at::Tensor s = tt::wrappedScalar(a.scalar(1));
+  return a.ret(a.has(2) ? x.add_(s, a.scalar(2)) : x.add_(s));
 }
 TT_BINDING(subScalar_) {
   const at::Tensor& x = a.tensor(0);
-  return a.ret(a.has(2) ? x.sub_(a.scalar(1), a.scalar(2)) : x.sub_(a.scalar(1)));
+  at::Tensor s = tt::wrappedScalar(a.scalar(1));
+  return a.ret(a.has(2) ? x.sub_(s, a.scalar(2)) : x.sub_(s));
 }
-TT_BINDING(mulScalar_) { return a.ret(a.tensor(0).mul_(a.scalar(1))); }
+TT_BINDING(mulScalar_) { return a.ret(a.tensor(0).mul_(tt::wrappedScalar(a.scalar(1)))); }
 TT_BINDING(divScalar_) {
   const at::Tensor& x = a.tensor(0);
-  if (!a.has(2)) return a.ret(x.div_(a.scalar(1)));
-  return a.ret(x.div_(a.scalar(1), tt::compat::roundingMode(a.string(2))));
+  at::Tensor s = tt::wrappedScalar(a.scalar(1));
+  if (!a.has(2)) return a.ret(x.div_(s));
+  return a.ret(x.div_(s, tt::compat::roundingMode(a.string(2))));
 }
 TT_BINDING(powScalar_) { return a.ret(a.tensor(0).pow_(a.scalar(1))); }
 

@@ -19,11 +19,14 @@ at::OptionalIntArrayRef dimsRef(const c10::optional<std::vector<int64_t>>& dims)
 }
 
 // sum(x, dims?, keepdim?, dtype?) and mean(x, dims?, keepdim?, dtype?)
+// With no dims these call the all-elements overloads, as Python's x.sum() does (SumBackward0).
 TT_BINDING(sum) {
+  if (!a.has(1) && !a.boolean(2, false)) return a.ret(at::sum(a.tensor(0), tt::compat::opt(a.optDtype(3))));
   auto dims = dimsArg(a, 1);
   return a.ret(at::sum(a.tensor(0), dimsRef(dims), a.boolean(2, false), tt::compat::opt(a.optDtype(3))));
 }
 TT_BINDING(mean) {
+  if (!a.has(1) && !a.boolean(2, false)) return a.ret(at::mean(a.tensor(0), tt::compat::opt(a.optDtype(3))));
   auto dims = dimsArg(a, 1);
   return a.ret(at::mean(a.tensor(0), dimsRef(dims), a.boolean(2, false), tt::compat::opt(a.optDtype(3))));
 }

@@ -23,8 +23,8 @@ TT_BINDING(setErrorClasses) {
 }
 
 TT_BINDING(free) {
-  if (a.size() < 1 || !a[0].IsNumber()) a.typeError(0, "a tensor handle");
-  tt::release(a.env(), a[0].As<Napi::Number>().Int32Value());
+  if (a.size() < 1) a.typeError(0, "a tensor handle");
+  tt::release(a.env(), tt::handleFromValue(a[0], a.fn(), 0));
   return a.undefined();
 }
 
@@ -135,7 +135,7 @@ TT_BINDING(setRngState) {
 
 TT_BINDING(setNumThreads) {
   int64_t n = a.int64(0);
-  if (n < 1) a.rangeError(0, "must be at least 1, got " + std::to_string(n));
+  if (n < 1 || n > 1024) a.rangeError(0, "must be between 1 and 1024, got " + std::to_string(n));
   at::set_num_threads(static_cast<int>(n));
   return a.undefined();
 }
@@ -144,7 +144,7 @@ TT_BINDING(getNumThreads) { return Napi::Number::New(a.env(), at::get_num_thread
 
 TT_BINDING(setNumInteropThreads) {
   int64_t n = a.int64(0);
-  if (n < 1) a.rangeError(0, "must be at least 1, got " + std::to_string(n));
+  if (n < 1 || n > 1024) a.rangeError(0, "must be between 1 and 1024, got " + std::to_string(n));
   at::set_num_interop_threads(static_cast<int>(n));  // throws once inter-op work has started
   return a.undefined();
 }

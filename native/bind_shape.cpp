@@ -5,8 +5,8 @@
 
 namespace {
 
-TT_BINDING(reshape) { return a.ret(a.tensor(0).reshape(a.ints(1))); }
-TT_BINDING(view) { return a.ret(a.tensor(0).view(a.ints(1))); }
+TT_BINDING(reshape) { return a.ret(a.tensor(0).reshape(a.sizes(1, true))); }
+TT_BINDING(view) { return a.ret(a.tensor(0).view(a.sizes(1, true))); }
 TT_BINDING(viewDtype) { return a.ret(a.tensor(0).view(a.dtype(1))); }
 
 // flatten(x, startDim?, endDim?)
@@ -14,7 +14,7 @@ TT_BINDING(flatten) {
   int64_t start = a.has(1) ? a.int64(1) : 0, end = a.has(2) ? a.int64(2) : -1;
   return a.ret(at::flatten(a.tensor(0), start, end));
 }
-TT_BINDING(unflatten) { return a.ret(a.tensor(0).unflatten(a.int64(1), a.ints(2))); }
+TT_BINDING(unflatten) { return a.ret(a.tensor(0).unflatten(a.int64(1), a.sizes(2, true))); }
 
 // squeeze(x, dims?): all size-1 dims, or the ones named (non-1 ones are left alone, as in PyTorch).
 TT_BINDING(squeeze) {
@@ -26,13 +26,24 @@ TT_BINDING(permute) { return a.ret(a.tensor(0).permute(a.ints(1))); }
 TT_BINDING(transpose) { return a.ret(at::transpose(a.tensor(0), a.int64(1), a.int64(2))); }
 TT_BINDING(t) { return a.ret(a.tensor(0).t()); }
 TT_BINDING(movedim) { return a.ret(at::movedim(a.tensor(0), a.ints(1), a.ints(2))); }
-TT_BINDING(expand) { return a.ret(a.tensor(0).expand(a.ints(1))); }
-TT_BINDING(broadcastTo) { return a.ret(at::broadcast_to(a.tensor(0), a.ints(1))); }
+TT_BINDING(expand) { return a.ret(a.tensor(0).expand(a.sizes(1, true))); }
+TT_BINDING(broadcastTo) { return a.ret(at::broadcast_to(a.tensor(0), a.sizes(1, true))); }
 
 // repeat(x, sizes): tiles; sizes must have at least x.dim() entries.
-TT_BINDING(repeat) { return a.ret(a.tensor(0).repeat(a.ints(1))); }
+TT_BINDING(repeat) {
+  const at::Tensor& x = a.tensor(0);
+  auto repeats = a.sizes(1);
+  long double count = static_cast<long double>(x.numel());
+  for (int64_t r : repeats) count *= static_cast<long double>(r);
+  if (count > static_cast<long double>(int64_t(1) << 48)) a.rangeError(1, "would make more than 2^48 elements");
+  return a.ret(x.repeat(repeats));
+}
 TT_BINDING(repeatInterleave) {
-  return a.ret(at::repeat_interleave(a.tensor(0), a.int64(1), tt::compat::opt(a.optInt64(2))));
+  const at::Tensor& x = a.tensor(0);
+  int64_t repeats = a.int64(1);
+  if (static_cast<long double>(x.numel()) * std::max<int64_t>(repeats, 1) > static_cast<long double>(int64_t(1) << 48))
+    a.rangeError(1, "(repeats) would make more than 2^48 elements");
+  return a.ret(at::repeat_interleave(x, repeats, tt::compat::opt(a.optInt64(2))));
 }
 TT_BINDING(flip) { return a.ret(at::flip(a.tensor(0), a.ints(1))); }
 TT_BINDING(roll) {
@@ -76,7 +87,13 @@ TT_BINDING(clone) { return a.ret(a.tensor(0).clone()); }
 TT_BINDING(detach) { return a.ret(a.tensor(0).detach()); }
 TT_BINDING(tril) { return a.ret(at::tril(a.tensor(0), a.has(1) ? a.int64(1) : 0)); }
 TT_BINDING(triu) { return a.ret(at::triu(a.tensor(0), a.has(1) ? a.int64(1) : 0)); }
-TT_BINDING(diag) { return a.ret(at::diag(a.tensor(0), a.has(1) ? a.int64(1) : 0)); }
+TT_BINDING(diag) {
+  const at::Tensor& x = a.tensor(0);
+  int64_t diagonal = a.has(1) ? a.int64(1) : 0;
+  long double side = static_cast<long double>(x.dim() == 1 ? x.numel() : 0) + std::fabs(static_cast<long double>(diagonal));
+  if (side * side > static_cast<long double>(int64_t(1) << 48)) a.rangeError(1, "(diagonal) would make more than 2^48 elements");
+  return a.ret(at::diag(x, diagonal));
+}
 
 // to(x, dtype?, device?, nonBlocking?, copy?): a no-op returns the same tensor (a new handle).
 TT_BINDING(to) {
@@ -92,8 +109,18 @@ TT_BINDING(pad) {
   std::string mode = a.has(2) ? a.string(2) : "constant";
   double value = a.has(3) ? a.number(3) : 0.0;
   auto pads = a.ints(1);
+  const at::Tensor& x = a.tensor(0);
   if (pads.size() % 2 != 0) a.rangeError(1, "(pads) must have an even length (before/after pairs), got " + std::to_string(pads.size()));
-  return a.ret(tt::compat::pad(a.tensor(0), pads, mode, value));
+  if (pads.size() / 2 > static_cast<size_t>(x.dim())) a.rangeError(1, "(pads) pads more dims than the tensor has");
+  long double count = 1;
+  for (int64_t d = 0; d < x.dim(); d++) {
+    int64_t k = x.dim() - 1 - d;  // pads run from the last dim backwards
+    long double size = static_cast<long double>(x.size(d));
+    if (static_cast<size_t>(2 * k + 1) < pads.size()) size += pads[2 * k] + pads[2 * k + 1];
+    count *= std::max<long double>(size, 0);
+  }
+  if (count > static_cast<long double>(int64_t(1) << 48)) a.rangeError(1, "(pads) would make more than 2^48 elements");
+  return a.ret(tt::compat::pad(x, pads, mode, value));
 }
 
 }  // namespace

@@ -156,14 +156,38 @@ void Args::atLeast(size_t n) const {
                                        std::to_string(info_.Length()));
 }
 
+// A handle must arrive as an exact int32: napi's Int32Value would wrap 1e300 or truncate 1.5
+// into some other live handle.
+static bool exactHandle(const Napi::Value& v, int32_t* out) {
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= -1 && d <= 2147483647.0) || std::floor(d) != d) return false;
+  *out = static_cast<int32_t>(d);
+  return true;
+}
+
+const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
+  int32_t handle;
+  if (!v.IsNumber() || !exactHandle(v, &handle))
+    throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) + " must be a Tensor, got " + kindOf(v));
+  return lookup(handle, fn, argIndex);
+}
+
+int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
+  int32_t handle;
+  if (!v.IsNumber() || !exactHandle(v, &handle))
+    throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) + " must be a tensor handle, got " + kindOf(v));
+  return handle;
+}
+
 const at::Tensor& Args::tensor(size_t i) const {
-  if (i >= info_.Length() || !info_[i].IsNumber()) typeError(i, "a Tensor");
-  return lookup(info_[i].As<Napi::Number>().Int32Value(), fn_, i);
+  int32_t handle;
+  if (i >= info_.Length() || !info_[i].IsNumber() || !exactHandle(info_[i], &handle)) typeError(i, "a Tensor");
+  return lookup(handle, fn_, i);
 }
 
 std::optional<at::Tensor> Args::optTensor(size_t i) const {
   if (!has(i)) return std::nullopt;
-  if (info_[i].IsNumber() && info_[i].As<Napi::Number>().Int32Value() == -1) return std::nullopt;
+  if (info_[i].IsNumber() && info_[i].As<Napi::Number>().DoubleValue() == -1) return std::nullopt;
   return tensor(i);
 }
 
@@ -174,8 +198,10 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
   out.reserve(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); k++) {
     Napi::Value v = arr[k];
-    if (!v.IsNumber()) throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be a Tensor, got " + kindOf(v));
-    out.push_back(lookup(v.As<Napi::Number>().Int32Value(), fn_, i));
+    int32_t handle;
+    if (!v.IsNumber() || !exactHandle(v, &handle))
+      throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be a Tensor, got " + kindOf(v));
+    out.push_back(lookup(handle, fn_, i));
   }
   return out;
 }
@@ -240,6 +266,24 @@ std::vector<int64_t> Args::ints(size_t i) const {
   return out;
 }
 
+std::vector<int64_t> Args::sizes(size_t i, bool allowInferred) const {
+  std::vector<int64_t> shape = ints(i);
+  long double count = 1;
+  bool inferred = false;
+  for (size_t k = 0; k < shape.size(); k++) {
+    if (shape[k] == -1 && allowInferred && !inferred) {
+      inferred = true;
+      continue;
+    }
+    if (shape[k] < 0) rangeError(i, "has the invalid size " + std::to_string(shape[k]) + " at dimension " + std::to_string(k));
+    count *= static_cast<long double>(shape[k]);
+  }
+  // libtorch 1.13 does not check element counts for overflow, and a wrapped count would crash.
+  if (count > static_cast<long double>(int64_t(1) << 48))
+    rangeError(i, "asks for more than 2^48 elements; that is no tensor this machine can hold");
+  return shape;
+}
+
 std::optional<std::vector<int64_t>> Args::optInts(size_t i) const {
   if (!has(i)) return std::nullopt;
   return ints(i);
@@ -250,17 +294,28 @@ std::string Args::string(size_t i) const {
   return info_[i].As<Napi::String>().Utf8Value();
 }
 
-c10::ScalarType Args::dtype(size_t i) const {
-  int64_t code = int64(i);
+at::Tensor wrappedScalar(const c10::Scalar& s) {
+  at::Tensor t = c10::scalar_to_tensor(s);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+bool isSupportedDtypeCode(int64_t code) {
   switch (code) {
     case static_cast<int64_t>(at::kByte): case static_cast<int64_t>(at::kChar): case static_cast<int64_t>(at::kShort):
     case static_cast<int64_t>(at::kInt): case static_cast<int64_t>(at::kLong): case static_cast<int64_t>(at::kHalf):
     case static_cast<int64_t>(at::kFloat): case static_cast<int64_t>(at::kDouble): case static_cast<int64_t>(at::kBool):
     case static_cast<int64_t>(at::kBFloat16):
-      return static_cast<c10::ScalarType>(code);
+      return true;
     default:
-      rangeError(i, "is not a supported dtype code (" + std::to_string(code) + ")");
+      return false;
   }
+}
+
+c10::ScalarType Args::dtype(size_t i) const {
+  int64_t code = int64(i);
+  if (!isSupportedDtypeCode(code)) rangeError(i, "is not a supported dtype code (" + std::to_string(code) + ")");
+  return static_cast<c10::ScalarType>(code);
 }
 
 std::optional<c10::ScalarType> Args::optDtype(size_t i) const {

@@ -36,7 +36,15 @@ void initState(Napi::Env env);
 int32_t put(Napi::Env env, at::Tensor t);  // an undefined tensor becomes -1 (JS: null)
 const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex);
 void release(Napi::Env env, int32_t handle);
+// A tensor (or a bare handle) from a JS value that must be an exact int32 handle.
+const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
+int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
 int64_t tensorBytes(const at::Tensor& t);
+// A number as Python passes it to Tensor overloads: a 0-d "wrapped number" tensor, which
+// takes part in type promotion like a scalar (int32 tensor + 1 stays int32).
+at::Tensor wrappedScalar(const c10::Scalar& s);
+// Whether a c10::ScalarType code is one of the dtypes torchtrain supports (DESIGN.md section 3).
+bool isSupportedDtypeCode(int64_t code);
 
 // Reads and checks the arguments of one binding call; every failure names the function,
 // the argument position and what was expected.
@@ -61,6 +69,8 @@ class Args {
   c10::Scalar scalar(size_t i) const;                   // integer-valued numbers become int64 Scalars, as Python ints do
   std::vector<int64_t> ints(size_t i) const;            // an array of integers, or one integer
   std::optional<std::vector<int64_t>> optInts(size_t i) const;
+  // A shape: non-negative sizes (one -1 allowed when inferred sizes are) with a sane element count.
+  std::vector<int64_t> sizes(size_t i, bool allowInferred = false) const;
   std::string string(size_t i) const;
   c10::ScalarType dtype(size_t i) const;                // a ScalarType code
   std::optional<c10::ScalarType> optDtype(size_t i) const;

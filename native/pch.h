@@ -5,6 +5,7 @@
 #include <torch/version.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/Parallel.h>
+#include <ATen/ScalarOps.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <c10/util/Exception.h>
 #include <napi.h>

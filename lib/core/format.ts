@@ -11,11 +11,6 @@ const TORCH_DTYPE_NAMES: Record<DType, string> = {
   int64: 'torch.int64', int32: 'torch.int32', int16: 'torch.int16', int8: 'torch.int8', uint8: 'torch.uint8', bool: 'torch.bool',
 };
 
-// Python rounds exact ties to even; JS's toFixed/toExponential round them away from zero.
-function isExactTie(digitsAfter: string): boolean {
-  return /^50*$/.test(digitsAfter);
-}
-
 function special(x: number): string | null {
   if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
@@ -23,33 +18,61 @@ function special(x: number): string | null {
   return null;
 }
 
+// Python formats the exact binary value of a double and rounds ties to even; JS's toFixed and
+// toExponential round ties away from zero (and toFixed goes exponential at 1e21), so we work
+// on the exact decimal expansion instead: every finite double is n / 10^scale for a BigInt n.
+const bitsView = new DataView(new ArrayBuffer(8));
+function exactDecimal(x: number): { n: bigint; scale: number } {
+  bitsView.setFloat64(0, Math.abs(x));
+  const bits = bitsView.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exp = biased === 0 ? -1074 : biased - 1075;
+  return exp >= 0 ? { n: mantissa << BigInt(exp), scale: 0 } : { n: mantissa * 5n ** BigInt(-exp), scale: -exp };
+}
+
+/** n / 10^shift, rounded half to even. */
+function roundShift(n: bigint, shift: number): bigint {
+  if (shift <= 0) return n * 10n ** BigInt(-shift);
+  const d = 10n ** BigInt(shift);
+  const q = n / d, twiceRest = (n % d) * 2n;
+  return twiceRest > d || (twiceRest === d && (q & 1n) === 1n) ? q + 1n : q;
+}
+
+// Python keeps the sign of -0.0 and of negatives that round to zero.
+const sign = (x: number) => (x < 0 || Object.is(x, -0) ? '-' : '');
+
 /** Python's '{:.Nf}'.format(x). */
 export function pyFixed(x: number, precision: number): string {
   const s = special(x);
   if (s) return s;
-  let out = x.toFixed(precision);
-  const long = x.toFixed(Math.min(100, precision + 40));
-  const cut = long.indexOf('.') + (precision === 0 ? 0 : 1) + precision;
-  const truncated = precision === 0 ? long.slice(0, long.indexOf('.')) : long.slice(0, cut);
-  if (isExactTie(long.slice(precision === 0 ? long.indexOf('.') + 1 : cut)) && Number(truncated.at(-1)) % 2 === 0) out = truncated;
-  if (Object.is(x, -0) || (x < 0 && !out.startsWith('-'))) out = '-' + out;
-  return out;
+  const { n, scale } = exactDecimal(x);
+  const digits = roundShift(n, scale - precision).toString().padStart(precision + 1, '0');
+  const cut = digits.length - precision;
+  return sign(x) + digits.slice(0, cut) + (precision > 0 ? '.' + digits.slice(cut) : '');
 }
 
 /** Python's '{:.Ne}'.format(x): at least two exponent digits. */
 export function pyExp(x: number, precision: number): string {
   const s = special(x);
   if (s) return s;
-  let out = x.toExponential(precision);
-  const long = x.toExponential(Math.min(100, precision + 40));
-  const [mantissa, exponent] = long.split('e');
-  const dot = mantissa.indexOf('.');
-  const keep = precision === 0 ? dot : dot + 1 + precision;
-  if (isExactTie(mantissa.slice(dot + 1 + precision)) && Number(mantissa.slice(0, keep).at(-1)) % 2 === 0) {
-    out = `${mantissa.slice(0, keep)}e${exponent}`;
+  const { n, scale } = exactDecimal(x);
+  let exponent = 0;
+  let q = 0n;
+  if (n !== 0n) {
+    const length = n.toString().length;
+    exponent = length - 1 - scale;
+    q = roundShift(n, length - 1 - precision);
+    // rounding up 9.99995 carries into a new leading digit
+    if (q.toString().length > precision + 1) {
+      q /= 10n;
+      exponent += 1;
+    }
   }
-  if (Object.is(x, -0)) out = '-' + out;
-  return out.replace(/e([+-])(\d)$/, 'e$10$2');
+  const digits = q.toString().padEnd(precision + 1, '0');
+  const mantissa = digits[0] + (precision > 0 ? '.' + digits.slice(1) : '');
+  return `${sign(x)}${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
 }
 
 class Formatter {
@@ -61,32 +84,26 @@ class Formatter {
     const p = printOptions.precision;
     if (!floating) {
       for (let i = 0; i < values.length; i++) this.maxWidth = Math.max(this.maxWidth, this.plain(values[i]).length);
-    } else {
-      const finite: number[] = [];
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i] as number;
-        if (Number.isFinite(v) && v !== 0) finite.push(v);
-      }
-      if (finite.length > 0) {
-        const abs = finite.map(Math.abs);
-        const min = Math.min(...abs), max = Math.max(...abs);
-        for (const v of finite) if (v !== Math.ceil(v)) { this.intMode = false; break; }
-        if (this.intMode) {
-          if (max / min > 1000 || max > 1e8) {
-            this.sciMode = true;
-            for (const v of finite) this.maxWidth = Math.max(this.maxWidth, pyExp(v, p).length);
-          } else {
-            for (const v of finite) this.maxWidth = Math.max(this.maxWidth, pyFixed(v, 0).length + 1);
-          }
-        } else if (max / min > 1000 || max > 1e8 || min < 1e-4) {
-          this.sciMode = true;
-          for (const v of finite) this.maxWidth = Math.max(this.maxWidth, pyExp(v, p).length);
-        } else {
-          for (const v of finite) this.maxWidth = Math.max(this.maxWidth, pyFixed(v, p).length);
-        }
-      }
+      return;
     }
-    if (printOptions.sciMode !== null) this.sciMode = printOptions.sciMode;
+    const finite: number[] = [];
+    let min = Infinity, max = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (!Number.isFinite(v) || v === 0) continue;
+      finite.push(v);
+      min = Math.min(min, Math.abs(v));
+      max = Math.max(max, Math.abs(v));
+      if (v !== Math.ceil(v)) this.intMode = false;
+    }
+    // With nothing finite and non-zero Python returns early: int mode, and even a forced
+    // sci_mode is ignored.
+    if (finite.length === 0) return;
+    this.sciMode = printOptions.sciMode ?? (max / min > 1000 || max > 1e8 || min < 1e-4);
+    const width = this.sciMode ? (v: number) => pyExp(v, p).length
+      : this.intMode ? (v: number) => pyFixed(v, 0).length + 1
+      : (v: number) => pyFixed(v, p).length;
+    for (const v of finite) this.maxWidth = Math.max(this.maxWidth, width(v));
   }
 
   private plain(v: number | bigint | boolean): string {
@@ -129,6 +146,8 @@ function summarizedHandle(handle: number, shape: number[]): { handle: number; ow
 function body(handle: number, dtype: DType, shape: number[], indent: number): string {
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > printOptions.threshold;
+  // With no edge items Python shows nothing but the ellipsis (and a size suffix).
+  if (summarize && printOptions.edgeitems === 0 && shape.length > 0) return '[...]';
   const small = summarize ? summarizedHandle(handle, shape) : { handle, owned: false };
   const smallShape: number[] = native.shape(small.handle);
   const raw = viewBytes(dtype, native.toBuffer(small.handle));
@@ -189,11 +208,13 @@ export function formatTensor(t: { _h: number }): string {
   const defaultDtype = dtype === 'float32' || dtype === 'int64' || dtype === 'bool';
   let text: string;
   const numel = shape.reduce((a, b) => a * b, 1);
+  const size = `size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
   if (numel === 0) {
-    if (shape.length !== 1) suffixes.push(`size=(${shape.join(', ')})`);
+    if (shape.length !== 1) suffixes.push(size);
     if (dtype !== 'float32') suffixes.push(`dtype=${TORCH_DTYPE_NAMES[dtype]}`);
     text = '[]';
   } else {
+    if (printOptions.edgeitems === 0) suffixes.push(size);
     if (!defaultDtype) suffixes.push(`dtype=${TORCH_DTYPE_NAMES[dtype]}`);
     text = body(h, dtype, shape, prefix.length);
   }
