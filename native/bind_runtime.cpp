@@ -53,6 +53,7 @@ TT_BINDING(memory) {
   out.Set("storages", Napi::Number::New(a.env(), static_cast<double>(seen.size())));
   out.Set("storageBytes", Napi::Number::New(a.env(), static_cast<double>(storageBytes)));
   out.Set("tableSize", Napi::Number::New(a.env(), static_cast<double>(s.slots.size())));
+  out.Set("reportedToV8", Napi::Number::New(a.env(), static_cast<double>(s.reportedBytes)));
   return out;
 }
 

@@ -20,6 +20,7 @@ void reportExternal(Napi::Env env, int64_t delta) {
   if (s.unreportedBytes >= kExternalReportStep || s.unreportedBytes <= -kExternalReportStep) {
     int64_t adjusted = 0;
     napi_adjust_external_memory(env, s.unreportedBytes, &adjusted);
+    s.reportedBytes += s.unreportedBytes;
     s.unreportedBytes = 0;
   }
 }

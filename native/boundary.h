@@ -24,6 +24,7 @@ struct EnvState {
   int64_t live = 0;
   int64_t liveBytes = 0;
   int64_t unreportedBytes = 0;       // external-memory delta not yet told to V8 (batched)
+  int64_t reportedBytes = 0;         // what V8 has been told (napi_adjust_external_memory)
   Napi::FunctionReference torchErrorCtor;
   Napi::FunctionReference oomErrorCtor;
   std::vector<std::string> warnings; // libtorch warnings raised on this thread, not yet emitted

@@ -51,13 +51,16 @@ export interface MemoryStats {
   /** Distinct storages behind them, and their bytes (views share one). */
   storages: number;
   storageBytes: number;
+  /** Native bytes V8 has been told about (napi_adjust_external_memory, batched per MiB), which
+   * makes the GC run sooner when unscoped tensors pile up. */
+  reportedToV8: number;
   /** How deeply torch.scope calls are nested where memory() was called. */
   scopeDepth: number;
 }
 
 export function memory(): MemoryStats {
   const m = native.memory();
-  return { tensors: m.tensors, bytes: m.bytes, storages: m.storages, storageBytes: m.storageBytes, scopeDepth: scopeDepth() };
+  return { tensors: m.tensors, bytes: m.bytes, storages: m.storages, storageBytes: m.storageBytes, reportedToV8: m.reportedToV8, scopeDepth: scopeDepth() };
 }
 
 /** Seeds the CPU generator and every CUDA generator, as torch.manual_seed does. */
