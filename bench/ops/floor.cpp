@@ -51,7 +51,7 @@ at::Tensor param(at::IntArrayRef shape, double scale) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = -1, repeats = 7;
+  int threads = -1, repeats = 11;
   bool serve = false;
   std::vector<std::pair<std::string, long>> ops;
   for (int i = 1; i < argc; i++) {

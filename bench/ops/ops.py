@@ -85,7 +85,7 @@ def one_pass(loop, a, b, n):
 
 
 def main(argv):
-    threads, repeats, ops, serve = None, 7, [], False
+    threads, repeats, ops, serve = None, 11, [], False
     i = 0
     while i < len(argv):
         if argv[i] == "--threads":

@@ -67,12 +67,12 @@ export interface Options {
 
 const USAGE = `usage: npm run bench:ops -- [--threads N] [--repeats R] [--scale F] [--rebuild]
   --threads N   intra-op threads on all three sides (default: torchtrain's getNumThreads())
-  --repeats R   timed repeats per op and side; the median is reported (default 7)
+  --repeats R   timed repeats per op and side; the median is reported (default 11)
   --scale F     multiply every iteration count by F, e.g. 0.1 for a quick smoke run (default 1)
   --rebuild     recompile the C++ floor even if a cached binary matches`;
 
 export function parseArgs(argv: string[]): Options {
-  const opts: Options = { threads: undefined, repeats: 7, scale: 1, rebuild: false };
+  const opts: Options = { threads: undefined, repeats: 11, scale: 1, rebuild: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];

@@ -1,8 +1,10 @@
 // Loads the native addon (through node-gyp-build, so prebuilt binaries are used when present)
 // after checking its build-info record against the libtorch it will run on. This module and
 // lib/core are the only TypeScript that touch the addon object.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutOfMemoryError, TorchError } from './errors.js';
@@ -30,6 +32,8 @@ export interface BuildInfo {
   };
   referencePython: string | null;
   builtAt: string;
+  /** Set on prebuilt binaries (npm run prebuild), which may run where libtorch lives elsewhere. */
+  prebuild?: boolean;
 }
 
 export const REBUILD_HINT = 'rebuild the addon with `npm run build:native` (or `bash scripts/setup.sh` on a fresh machine)';
@@ -94,11 +98,41 @@ export function checkBuildInfo(info: BuildInfo, packageVersion: string): string 
   return null;
 }
 
+// glibc's RTLD_NODELETE: Node's dlopen closes a library that is not an addon, and this keeps it loaded.
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * A prebuilt addon's RPATH names the builder's libtorch folder. When that is absent here, find
+ * this machine's libtorch (the build-time search), check it is the same release, and load its
+ * libraries globally first: the addon's dependencies are then resolved by their sonames.
+ */
+function preloadLibtorchFor(info: BuildInfo, root: string): BuildInfo {
+  const found = spawnSync(process.execPath, [path.join(root, 'scripts/find-libtorch.mjs')], { encoding: 'utf8' });
+  if (found.status !== 0) throw new Error(`torchtrain: the prebuilt addon needs libtorch ${info.libtorch.version}, and none was found:\n${found.stderr}`);
+  const here = JSON.parse(found.stdout) as BuildInfo['libtorch'] & { python: string | null };
+  if (here.version !== info.libtorch.version || here.cuda !== info.libtorch.cuda || here.cxx11abi !== info.libtorch.cxx11abi) {
+    throw new Error(`torchtrain: the prebuilt addon was built for libtorch ${info.libtorch.version} (CUDA ${info.libtorch.cuda}), ` +
+      `but this machine has libtorch ${here.version} (CUDA ${here.cuda}) in ${here.libDir}. Fix: ${REBUILD_HINT}.`);
+  }
+  const flags = os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL | RTLD_NODELETE;
+  for (const lib of info.libtorch.libraries) {
+    try {
+      process.dlopen({ exports: {} } as NodeJS.Module, path.join(here.libDir, `lib${lib}.so`), flags);
+    } catch (err) {
+      if (!/did not self-register/.test((err as Error).message)) throw err;
+    }
+  }
+  return { ...info, libtorch: { ...info.libtorch, root: here.root, libDir: here.libDir, includeDirs: here.includeDirs, source: here.source }, referencePython: here.python };
+}
+
 function loadAddon(): { native: NativeAddon; buildInfo: BuildInfo | null; file: string } {
   const root = packageRoot();
   const file = addonPath(root);
   const infoFile = path.join(path.dirname(file), 'torchtrain-build-info.json');
-  const buildInfo: BuildInfo | null = existsSync(infoFile) ? JSON.parse(readFileSync(infoFile, 'utf8')) : null;
+  let buildInfo: BuildInfo | null = existsSync(infoFile) ? JSON.parse(readFileSync(infoFile, 'utf8')) : null;
+  if (buildInfo?.prebuild && !existsSync(path.join(buildInfo.libtorch.libDir, 'libtorch_cpu.so'))) {
+    buildInfo = preloadLibtorchFor(buildInfo, root);
+  }
   const skipCheck = process.env.TORCHTRAIN_SKIP_BUILD_CHECK === '1';
   if (!skipCheck) {
     const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
