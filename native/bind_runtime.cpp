@@ -17,14 +17,14 @@ namespace {
 
 TT_BINDING(setErrorClasses) {
   if (!a[0].IsFunction() || !a[1].IsFunction()) a.typeError(0, "two error constructors (TorchError, OutOfMemoryError)");
-  tt::state().torchErrorCtor = Napi::Persistent(a[0].As<Napi::Function>());
-  tt::state().oomErrorCtor = Napi::Persistent(a[1].As<Napi::Function>());
+  a.state().torchErrorCtor = Napi::Persistent(a[0].As<Napi::Function>());
+  a.state().oomErrorCtor = Napi::Persistent(a[1].As<Napi::Function>());
   return a.undefined();
 }
 
 TT_BINDING(free) {
   if (a.size() < 1) a.typeError(0, "a tensor handle");
-  tt::release(a.env(), tt::handleFromValue(a[0], a.fn(), 0));
+  tt::release(a.state(), a.env(), tt::handleFromValue(a[0], a.fn(), 0));
   return a.undefined();
 }
 
@@ -33,13 +33,13 @@ TT_BINDING(freeMany) {
   if (a.size() < 1 || !a[0].IsTypedArray() || a[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
     a.typeError(0, "an Int32Array of tensor handles");
   Napi::Int32Array handles = a[0].As<Napi::Int32Array>();
-  for (size_t k = 0; k < handles.ElementLength(); k++) tt::release(a.env(), handles[k]);
+  for (size_t k = 0; k < handles.ElementLength(); k++) tt::release(a.state(), a.env(), handles[k]);
   return a.undefined();
 }
 
 // Live handles, their bytes, and the bytes of the distinct storages behind them (views share one).
 TT_BINDING(memory) {
-  auto& s = tt::state();
+  auto& s = a.state();
   std::unordered_set<const void*> seen;
   int64_t storageBytes = 0;
   for (const auto& t : s.slots) {

@@ -14,8 +14,7 @@ thread_local EnvState* currentState = nullptr;
 // V8 hears about native bytes in batches: one napi_adjust_external_memory per MiB of change.
 constexpr int64_t kExternalReportStep = 1 << 20;
 
-void reportExternal(Napi::Env env, int64_t delta) {
-  auto& s = state();
+void reportExternal(EnvState& s, Napi::Env env, int64_t delta) {
   s.unreportedBytes += delta;
   if (s.unreportedBytes >= kExternalReportStep || s.unreportedBytes <= -kExternalReportStep) {
     int64_t adjusted = 0;
@@ -94,9 +93,8 @@ int64_t tensorBytes(const at::Tensor& t) {
   return std::min<int64_t>(logical, static_cast<int64_t>(t.storage().nbytes()));
 }
 
-int32_t put(Napi::Env env, at::Tensor t) {
+int32_t put(EnvState& s, Napi::Env env, at::Tensor t) {
   if (!t.defined()) return -1;
-  auto& s = state();
   int64_t bytes = tensorBytes(t);
   int32_t handle;
   if (!s.freeSlots.empty()) {
@@ -112,12 +110,11 @@ int32_t put(Napi::Env env, at::Tensor t) {
   }
   s.live++;
   s.liveBytes += bytes;
-  reportExternal(env, bytes);
+  reportExternal(s, env, bytes);
   return handle;
 }
 
-const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex) {
-  auto& s = state();
+const at::Tensor& lookup(EnvState& s, int32_t handle, const char* fn, size_t argIndex) {
   if (handle >= 0 && static_cast<size_t>(handle) < s.slots.size()) {
     const at::Tensor& t = s.slots[handle];
     if (t.defined()) return t;
@@ -127,15 +124,14 @@ const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex) {
                                      "it was made in); return it from the scope or call torch.keep() on it");
 }
 
-void release(Napi::Env env, int32_t handle) {
-  auto& s = state();
-  lookup(handle, "dispose", 0);
+void release(EnvState& s, Napi::Env env, int32_t handle) {
+  lookup(s, handle, "dispose", 0);
   int64_t bytes = s.slotBytes[handle];
   s.slots[handle] = at::Tensor();  // drops this handle's reference only; shared storage lives on
   s.freeSlots.push_back(handle);
   s.live--;
   s.liveBytes -= bytes;
-  reportExternal(env, -bytes);
+  reportExternal(s, env, -bytes);
 }
 
 // ---- Args ----
@@ -180,10 +176,13 @@ int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
   return handle;
 }
 
+// The hot path: one napi call (napi_get_value_double fails for non-numbers) and no thread-local.
 const at::Tensor& Args::tensor(size_t i) const {
-  int32_t handle;
-  if (i >= info_.Length() || !info_[i].IsNumber() || !exactHandle(info_[i], &handle)) typeError(i, "a Tensor");
-  return lookup(handle, fn_, i);
+  double d;
+  if (i >= info_.Length() || napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok || !(d >= -1 && d <= 2147483647.0) ||
+      std::floor(d) != d)
+    typeError(i, "a Tensor");
+  return lookup(state_, static_cast<int32_t>(d), fn_, i);
 }
 
 std::optional<at::Tensor> Args::optTensor(size_t i) const {
@@ -340,16 +339,27 @@ at::TensorOptions Args::options(size_t i, c10::ScalarType fallback) const {
   return opts;
 }
 
-Napi::Value Args::ret(at::Tensor t) const { return Napi::Number::New(env(), put(env(), std::move(t))); }
+Napi::Value Args::ret(at::Tensor t) const {
+  napi_value out;
+  napi_create_int32(info_.Env(), put(state_, info_.Env(), std::move(t)), &out);
+  return Napi::Value(info_.Env(), out);
+}
 
 Napi::Value Args::ret(const std::vector<at::Tensor>& ts) const {
   Napi::Array arr = Napi::Array::New(env(), ts.size());
-  for (size_t k = 0; k < ts.size(); k++) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env(), put(env(), ts[k])));
+  for (size_t k = 0; k < ts.size(); k++) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env(), put(state_, env(), ts[k])));
   return arr;
 }
 
 Napi::Value Args::ret(const std::tuple<at::Tensor, at::Tensor>& pair) const {
   return ret(std::vector<at::Tensor>{std::get<0>(pair), std::get<1>(pair)});
+}
+
+void exportFunction(Napi::Object exports, const char* name, napi_callback callback) {
+  napi_value fn;
+  napi_status status = napi_create_function(exports.Env(), name, NAPI_AUTO_LENGTH, callback, &state(), &fn);
+  NAPI_THROW_IF_FAILED_VOID(exports.Env(), status);
+  exports.Set(name, Napi::Value(exports.Env(), fn));
 }
 
 // ---- errors and warnings ----

@@ -33,10 +33,14 @@ struct EnvState {
 EnvState& state();
 void initState(Napi::Env env);
 
-// Handle table.
-int32_t put(Napi::Env env, at::Tensor t);  // an undefined tensor becomes -1 (JS: null)
-const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex);
-void release(Napi::Env env, int32_t handle);
+// Handle table. The EnvState& forms are the hot path (bindings get their state as function
+// data, no thread-local lookup); the others use this thread's state.
+int32_t put(EnvState& s, Napi::Env env, at::Tensor t);  // an undefined tensor becomes -1 (JS: null)
+const at::Tensor& lookup(EnvState& s, int32_t handle, const char* fn, size_t argIndex);
+void release(EnvState& s, Napi::Env env, int32_t handle);
+inline int32_t put(Napi::Env env, at::Tensor t) { return put(state(), env, std::move(t)); }
+inline const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex) { return lookup(state(), handle, fn, argIndex); }
+inline void release(Napi::Env env, int32_t handle) { release(state(), env, handle); }
 // A tensor (or a bare handle) from a JS value that must be an exact int32 handle.
 const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
 int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
@@ -51,12 +55,19 @@ bool isSupportedDtypeCode(int64_t code);
 // the argument position and what was expected.
 class Args {
  public:
-  Args(const Napi::CallbackInfo& info, const char* fn) : info_(info), fn_(fn) {}
+  Args(const Napi::CallbackInfo& info, const char* fn)
+      : info_(info), fn_(fn), state_(*static_cast<EnvState*>(info.Data())) {}
   Napi::Env env() const { return info_.Env(); }
+  EnvState& state() const { return state_; }
   const char* fn() const { return fn_; }
   size_t size() const { return info_.Length(); }
   Napi::Value operator[](size_t i) const { return info_[i]; }
-  bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
+  bool has(size_t i) const {
+    if (i >= info_.Length()) return false;
+    napi_valuetype type;
+    napi_typeof(info_.Env(), info_[i], &type);
+    return type != napi_undefined && type != napi_null;
+  }
   void atLeast(size_t n) const;
 
   const at::Tensor& tensor(size_t i) const;
@@ -94,6 +105,7 @@ class Args {
   std::string where(size_t i) const;
   const Napi::CallbackInfo& info_;
   const char* fn_;
+  EnvState& state_;
 };
 
 // Converts the exception being handled into a pending JS exception.
@@ -101,18 +113,22 @@ void throwCurrentException(Napi::Env env, const char* fn);
 void flushWarnings(Napi::Env env);
 
 template <typename Body>
-Napi::Value guard(const Napi::CallbackInfo& info, const char* fn, Body body) {
-  Napi::Env env = info.Env();
+napi_value guard(napi_env rawEnv, napi_callback_info rawInfo, const char* fn, Body body) {
+  Napi::Env env(rawEnv);
   try {
+    Napi::CallbackInfo info(rawEnv, rawInfo);
     Args args(info, fn);
     Napi::Value result = body(args);
-    if (!state().warnings.empty()) flushWarnings(env);
+    if (!args.state().warnings.empty()) flushWarnings(env);
     return result;
   } catch (...) {
     throwCurrentException(env, fn);
   }
-  return env.Undefined();
+  return nullptr;
 }
+
+// Registers a raw N-API callback whose data is this environment's state (see Args::state).
+void exportFunction(Napi::Object exports, const char* name, napi_callback callback);
 
 using Registrar = void (*)(Napi::Env, Napi::Object);
 
@@ -120,12 +136,13 @@ using Registrar = void (*)(Napi::Env, Napi::Object);
 
 // Defines a binding `name` whose body reads its arguments from `a` (a tt::Args&).
 // The C++ names carry a prefix so that bindings named like C functions (exp, free, std) never
-// collide with them.
+// collide with them. Bindings are raw N-API callbacks (no node-addon-api function wrapper in
+// between: the tiny-op path is dominated by such per-call costs).
 #define TT_BINDING(name)                                                     \
   static Napi::Value body_##name(tt::Args& a);                               \
-  static Napi::Value bind_##name(const Napi::CallbackInfo& info) {           \
-    return tt::guard(info, #name, body_##name);                              \
+  static napi_value bind_##name(napi_env env, napi_callback_info info) {     \
+    return tt::guard(env, info, #name, body_##name);                         \
   }                                                                          \
   static Napi::Value body_##name(tt::Args& a)
 
-#define TT_EXPORT(exports, name) (exports).Set(#name, Napi::Function::New((exports).Env(), bind_##name, #name))
+#define TT_EXPORT(exports, name) tt::exportFunction((exports), #name, bind_##name)

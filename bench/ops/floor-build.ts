@@ -1,6 +1,6 @@
 // Compiles bench/ops/floor.cpp against the libtorch the addon was built with, and caches the
 // binary under .bench/ keyed by a hash of everything that affects it (source, libtorch dirs,
-// flags, compiler), so the 30-60 s compile only happens when one of those changes.
+// flags, compiler), so the compile (10-60 s) only happens when one of those changes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -64,7 +64,7 @@ export async function ensureFloor(rec: BuildRecord, rebuild: boolean, log: (line
   // under the cache key.
   const tmp = `${binary}.tmp-${process.pid}`;
   const args = compileArgs(rec, tmp);
-  log(`compiling C++ floor against ${rec.libtorch.libDir} (usually 30-60 s; cached afterwards)`);
+  log(`compiling C++ floor against ${rec.libtorch.libDir} (10-60 s depending on the machine; cached afterwards)`);
   log(`g++ ${args.join(' ')}`);
   const started = Date.now();
   const ticker = setInterval(() => log(`  still compiling... ${Math.round((Date.now() - started) / 1000)} s`), 10_000);

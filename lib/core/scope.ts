@@ -91,25 +91,36 @@ function collectTensors(value: unknown, into: Set<ScopedValue>, seen: Set<object
   }
 }
 
+// Handles to free are gathered here and freed in one native call; reused to spare allocations.
+let doomed = new Int32Array(1024);
+
 function closeScope(scope: Scope, result: unknown): void {
-  const survivors = new Set<ScopedValue>();
-  collectTensors(result, survivors, new Set(), 0);
-  const doomed: number[] = [];
-  const escaped: ScopedValue[] = [];
-  for (const t of scope.tensors) {
+  let survivors: Set<ScopedValue> | null = null;
+  if (result !== null && typeof result === 'object') {
+    survivors = new Set();
+    collectTensors(result, survivors, new Set(), 0);
+    if (survivors.size === 0) survivors = null;
+  }
+  const tensors = scope.tensors;
+  if (doomed.length < tensors.length) doomed = new Int32Array(Math.max(tensors.length, doomed.length * 2));
+  let count = 0;
+  let escaped: ScopedValue[] | null = null;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
     if (t._h < 0 || t._owner !== OWNED_BY_SCOPE) continue;
-    if (survivors.has(t)) {
+    if (survivors !== null && survivors.has(t)) {
       if (scope.parent) scope.parent.tensors.push(t);
-      else escaped.push(t);
+      else (escaped ??= []).push(t);
     } else {
-      doomed.push(t._h);
+      doomed[count++] = t._h;
       t._h = -1;
     }
   }
-  scope.tensors.length = 0;
-  if (doomed.length) native.freeMany(Int32Array.from(doomed));
+  tensors.length = 0;
+  if (count > 0) native.freeMany(doomed.subarray(0, count));
+  if (escaped === null) return;
   for (const t of escaped) giveToGc(t, `returned from torch.scope(${scope.name ?? ''})`);
-  if (debugScopes && escaped.length) {
+  if (debugScopes) {
     process.emitWarning(`torch.scope${scope.name ? ` '${scope.name}'` : ''} returned ${escaped.length} tensor(s) to unscoped code, where only dispose() or the GC frees them`, 'TorchScopeWarning');
   }
 }

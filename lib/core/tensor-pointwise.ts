@@ -91,7 +91,12 @@ for (const name of TENSOR_BINARY_OPS) {
 const nAdd = native.add, nAddScalar = native.addScalar, nSub = native.sub, nSubScalar = native.subScalar;
 const nDiv = native.div, nDivScalar = native.divScalar;
 
+// (The common no-alpha call passes two arguments: the addon then skips reading a third.)
 Tensor.prototype.add = function add(this: Tensor, other: Other, options?: { alpha?: number }): Tensor {
+  if (options === undefined) {
+    if (other instanceof Tensor) return wrap(nAdd(this._h, other._h));
+    if (typeof other === 'number' || typeof other === 'boolean') return wrap(nAddScalar(this._h, other));
+  }
   const alpha = options?.alpha;
   if (other instanceof Tensor) return wrap(nAdd(this._h, other._h, alpha));
   if (typeof other === 'number' || typeof other === 'boolean') return wrap(nAddScalar(this._h, other, alpha));
@@ -99,6 +104,10 @@ Tensor.prototype.add = function add(this: Tensor, other: Other, options?: { alph
 };
 
 Tensor.prototype.sub = function sub(this: Tensor, other: Other, options?: { alpha?: number }): Tensor {
+  if (options === undefined) {
+    if (other instanceof Tensor) return wrap(nSub(this._h, other._h));
+    if (typeof other === 'number' || typeof other === 'boolean') return wrap(nSubScalar(this._h, other));
+  }
   const alpha = options?.alpha;
   if (other instanceof Tensor) return wrap(nSub(this._h, other._h, alpha));
   if (typeof other === 'number' || typeof other === 'boolean') return wrap(nSubScalar(this._h, other, alpha));

@@ -60,10 +60,12 @@ export function valuesIndices(handles: number[]): ValuesIndices {
 
 const nSum = native.sum, nMean = native.mean;
 proto.sum = function sum(this: Tensor, dim?: Dims, keepdimOrOptions?: boolean | ReduceOptions) {
+  if (dim === undefined && keepdimOrOptions === undefined) return wrap(nSum(this._h));
   const o = options(keepdimOrOptions);
   return wrap(nSum(this._h, dims(dim), o.keepdim, o.dtype));
 };
 proto.mean = function mean(this: Tensor, dim?: Dims, keepdimOrOptions?: boolean | ReduceOptions) {
+  if (dim === undefined && keepdimOrOptions === undefined) return wrap(nMean(this._h));
   const o = options(keepdimOrOptions);
   return wrap(nMean(this._h, dims(dim), o.keepdim, o.dtype));
 };

@@ -11,10 +11,13 @@ export type Scalar = number | boolean;
 export type NestedArray<T> = T | NestedArray<T>[];
 
 export class Tensor implements ScopedValue {
+  // `declare`: the fields are assigned in the constructor only. A class-field declaration would
+  // first define them as undefined and then change their representation, which makes every
+  // tensor allocation markedly slower in V8.
   /** @internal native handle; -1 once disposed. */
-  _h: number;
+  declare _h: number;
   /** @internal who frees it: its scope, or the GC backstop. */
-  _owner: number;
+  declare _owner: number;
 
   /** @internal use torch.tensor() and the other factories. */
   constructor(handle: number) {

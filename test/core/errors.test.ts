@@ -150,6 +150,18 @@ describe('each kind of mistake gets a clear error', () => {
     expect(() => (w.grad = torch.ones([4]))).toThrow(/assigned grad has shape/);
   });
 
+  it('libtorch warnings reach process.emitWarning', async () => {
+    const seen: Error[] = [];
+    const listener = (w: Error) => seen.push(w);
+    process.on('warning', listener);
+    // an out= variant resizing a non-empty output warns in libtorch (TORCH_WARN)
+    torch.ops.aten.add.out(torch.ones([3]), torch.ones([3]), { out: torch.empty([1]) });
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', listener);
+    const warning = seen.find((w) => w.name === 'TorchWarning' && /resized/.test(w.message));
+    expect(warning?.message).toMatch(/resized/);
+  });
+
   it('the process is alive and consistent afterwards', () => {
     expect(x.add(1).sum().item()).toBe(12);
   });
