@@ -23,6 +23,35 @@ TT_BINDING(toBuffer) {
   return buf;
 }
 
+// toBytes(h): the raw little-endian bytes of each element in its own dtype (float16 as 2 bytes,
+// bool as 1), row-major: what file formats (safetensors, torch.save) store.
+TT_BINDING(toBytes) {
+  at::Tensor t = a.tensor(0).detach().to(at::kCPU).contiguous();
+  size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(a.env(), bytes);
+  if (bytes) std::memcpy(buf.Data(), t.data_ptr(), bytes);
+  return buf;
+}
+
+// fromBytes(uint8Array, dtype, shape): a tensor of `dtype` whose elements are those raw bytes.
+TT_BINDING(fromBytes) {
+  if (a.size() < 1 || !a[0].IsTypedArray() || a[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    a.typeError(0, "a Uint8Array of raw element bytes");
+  Napi::Uint8Array arr = a[0].As<Napi::Uint8Array>();
+  at::ScalarType dtype = a.dtype(1);
+  std::vector<int64_t> shape = a.sizes(2);
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  size_t expected = static_cast<size_t>(count) * c10::elementSize(dtype);
+  if (expected != arr.ByteLength())
+    a.rangeError(0, "holds " + std::to_string(arr.ByteLength()) + " bytes, but " + std::to_string(count) + " elements of " +
+                        c10::toString(dtype) + " need " + std::to_string(expected));
+  at::Tensor out = at::empty(shape, at::TensorOptions().dtype(dtype));
+  if (expected) std::memcpy(out.data_ptr(), arr.Data(), expected);
+  if (dtype == at::kBool) out = out.view(at::kByte).ne(0);  // only 0/1 bytes are valid bools
+  return a.ret(out);
+}
+
 // item(h): the single value, as a number (or boolean for bool tensors).
 TT_BINDING(item) {
   const at::Tensor& t = a.tensor(0);
@@ -64,6 +93,8 @@ TT_BINDING(sameStorage) {
 namespace tt {
 void registerTensorData(Napi::Env, Napi::Object e) {
   TT_EXPORT(e, toBuffer);
+  TT_EXPORT(e, toBytes);
+  TT_EXPORT(e, fromBytes);
   TT_EXPORT(e, item);
   TT_EXPORT(e, itemBigInt);
   TT_EXPORT(e, shape);

@@ -36,6 +36,19 @@ describe('metadata and data out', () => {
     expect(torch.tensor([[1, 2], [3, 4]]).t().data()).toEqual(new Float32Array([1, 3, 2, 4]));
   });
 
+  it('raw bytes round-trip in every dtype (what file formats store)', () => {
+    for (const dtype of torch.dtypes) {
+      const x = torch.tensor([[0, 1.5], [-2, 3]]).to(dtype);
+      const bytes = new Uint8Array(native.toBytes(x._h));
+      expect(bytes.length).toBe(4 * x.elementSize());
+      const y = new Tensor(native.fromBytes(bytes, native.dtype(x._h), [2, 2]));
+      expect(y.dtype).toBe(dtype);
+      expect(y.equal(x)).toBe(true);
+      y.dispose();
+    }
+    expect(() => native.fromBytes(new Uint8Array(3), 6, [1])).toThrow(/holds 3 bytes, but 1 elements of Float need 4/);
+  });
+
   it('tolist() and item()', () => {
     expect(torch.tensor([[1, 2], [3, 4]]).tolist()).toEqual([[1, 2], [3, 4]]);
     expect(torch.tensor([true, false]).tolist()).toEqual([true, false]);
