@@ -18,6 +18,13 @@ TT_BINDING(addmm) {
   return a.ret(at::addmm(a.tensor(0), a.tensor(1), a.tensor(2), beta, alpha));
 }
 
+// baddbmm(input, b1, b2, beta?, alpha?): beta * input + alpha * (b1 @ b2), batched.
+TT_BINDING(baddbmm) {
+  c10::Scalar beta = a.has(3) ? a.scalar(3) : c10::Scalar(1);
+  c10::Scalar alpha = a.has(4) ? a.scalar(4) : c10::Scalar(1);
+  return a.ret(at::baddbmm(a.tensor(0), a.tensor(1), a.tensor(2), beta, alpha));
+}
+
 // linear(x, weight, bias?): x @ weight.T + bias, the kernel nn.Linear uses.
 TT_BINDING(linear) {
   auto bias = a.optTensor(2);
@@ -111,18 +118,22 @@ TT_BINDING(bernoulli) { return a.ret(at::bernoulli(a.tensor(0))); }
 // multinomial(probs, numSamples, replacement)
 TT_BINDING(multinomial) { return a.ret(at::multinomial(a.tensor(0), a.int64(1), a.boolean(2, false))); }
 
+// scalarErf(x): libm's erf of a JS number (JS has no Math.erf; Python's math.erf is libm's, so
+// nn.init.truncNormal_ computes the same bounds as PyTorch to the last bit).
+TT_BINDING(scalarErf) { return Napi::Number::New(a.env(), std::erf(a.number(0))); }
+
 }  // namespace
 
 namespace tt {
 void registerMath(Napi::Env, Napi::Object e) {
   TT_EXPORT(e, matmul); TT_EXPORT(e, mm); TT_EXPORT(e, bmm); TT_EXPORT(e, outer); TT_EXPORT(e, dot);
-  TT_EXPORT(e, addmm); TT_EXPORT(e, linear); TT_EXPORT(e, softmax); TT_EXPORT(e, logSoftmax);
+  TT_EXPORT(e, addmm); TT_EXPORT(e, baddbmm); TT_EXPORT(e, linear); TT_EXPORT(e, softmax); TT_EXPORT(e, logSoftmax);
   TT_EXPORT(e, clamp); TT_EXPORT(e, clampTensor); TT_EXPORT(e, clamp_);
   TT_EXPORT(e, lerp); TT_EXPORT(e, lerpScalar_);
   TT_EXPORT(e, addcmul); TT_EXPORT(e, addcdiv); TT_EXPORT(e, addcmul_); TT_EXPORT(e, addcdiv_);
   TT_EXPORT(e, nanToNum);
   TT_EXPORT(e, copy_); TT_EXPORT(e, fill_); TT_EXPORT(e, fillTensor_);
   TT_EXPORT(e, uniform_); TT_EXPORT(e, normal_); TT_EXPORT(e, bernoulli_); TT_EXPORT(e, exponential_);
-  TT_EXPORT(e, bernoulli); TT_EXPORT(e, multinomial);
+  TT_EXPORT(e, bernoulli); TT_EXPORT(e, multinomial); TT_EXPORT(e, scalarErf);
 }
 }  // namespace tt

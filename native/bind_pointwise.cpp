@@ -85,6 +85,7 @@ TT_UNARY_(round_, round_)
 TT_UNARY_(trunc_, trunc_)
 TT_UNARY_(reciprocal_, reciprocal_)
 TT_UNARY_(zero_, zero_)
+TT_UNARY_(erfinv_, erfinv_)
 
 // ---- binary against a tensor ----
 // add/sub take alpha (x + alpha * y), as torch.add does.
@@ -220,7 +221,7 @@ void registerPointwise(Napi::Env, Napi::Object e) {
   TT_EXPORT(e, neg_); TT_EXPORT(e, abs_); TT_EXPORT(e, exp_); TT_EXPORT(e, log_); TT_EXPORT(e, log1p_);
   TT_EXPORT(e, sqrt_); TT_EXPORT(e, rsqrt_); TT_EXPORT(e, square_); TT_EXPORT(e, sin_); TT_EXPORT(e, cos_);
   TT_EXPORT(e, tanh_); TT_EXPORT(e, sigmoid_); TT_EXPORT(e, relu_); TT_EXPORT(e, sign_); TT_EXPORT(e, floor_);
-  TT_EXPORT(e, ceil_); TT_EXPORT(e, round_); TT_EXPORT(e, trunc_); TT_EXPORT(e, reciprocal_); TT_EXPORT(e, zero_);
+  TT_EXPORT(e, ceil_); TT_EXPORT(e, round_); TT_EXPORT(e, trunc_); TT_EXPORT(e, reciprocal_); TT_EXPORT(e, zero_); TT_EXPORT(e, erfinv_);
   // binary
   TT_EXPORT(e, add); TT_EXPORT(e, sub); TT_EXPORT(e, mul); TT_EXPORT(e, div); TT_EXPORT(e, pow);
   TT_EXPORT(e, maximum); TT_EXPORT(e, minimum); TT_EXPORT(e, remainder); TT_EXPORT(e, fmod); TT_EXPORT(e, atan2);

@@ -72,3 +72,48 @@ inline at::Tensor squeezeDims(const at::Tensor& x, std::vector<int64_t> dims) {
 }
 
 }  // namespace tt::compat
+
+namespace tt::compat {
+
+// rms_norm arrived in 2.4; before that, the same composite its implementation uses.
+inline at::Tensor rmsNorm(const at::Tensor& x, at::IntArrayRef shape, const c10::optional<at::Tensor>& weight,
+                          c10::optional<double> eps) {
+#if TT_TORCH_AT_LEAST(2, 4)
+  return at::rms_norm(x, shape, weight, eps);
+#else
+  std::vector<int64_t> dims;
+  for (size_t i = 0; i < shape.size(); i++) dims.push_back(x.dim() - static_cast<int64_t>(i) - 1);
+  bool reduced = x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16;
+  at::Tensor up = reduced ? x.to(at::kFloat) : x;
+  double e = eps ? *eps : (up.scalar_type() == at::kDouble ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon());
+  at::Tensor out = up.mul(at::rsqrt(at::pow(up, 2).mean(dims, true).add_(e))).type_as(x);
+  return weight ? out.mul(*weight) : out;
+#endif
+}
+
+// Scaled dot-product attention: libtorch's fused dispatch from 2.1; before that, the math
+// reference in PyTorch's documentation, step for step.
+inline at::Tensor scaledDotProductAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                            const c10::optional<at::Tensor>& mask, double dropout, bool causal,
+                                            c10::optional<double> scale) {
+#if TT_TORCH_AT_LEAST(2, 1)
+  return at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale);
+#else
+  int64_t L = q.size(-2), S = k.size(-2);
+  double factor = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  at::Tensor bias = at::zeros({L, S}, q.options());
+  double ninf = -std::numeric_limits<double>::infinity();
+  if (causal) bias.masked_fill_(at::ones({L, S}, q.options().dtype(at::kBool)).tril(0).logical_not(), ninf);
+  if (mask) {
+    if (mask->scalar_type() == at::kBool) bias.masked_fill_(mask->logical_not(), ninf);
+    else bias = *mask + bias;
+  }
+  at::Tensor w = q.matmul(k.transpose(-2, -1)) * factor;
+  w += bias;
+  w = at::softmax(w, -1);
+  w = at::dropout(w, dropout, true);
+  return w.matmul(v);
+#endif
+}
+
+}  // namespace tt::compat

@@ -15,9 +15,10 @@ void registerShape(Napi::Env, Napi::Object);
 void registerIndexing(Napi::Env, Napi::Object);
 void registerAutograd(Napi::Env, Napi::Object);
 void registerDispatch(Napi::Env, Napi::Object);
+void registerNN(Napi::Env, Napi::Object);
 
-inline std::array<Registrar, 10> allRegistrars() {
-  return {registerRuntime, registerCreation, registerTensorData, registerPointwise, registerMath,
-          registerReduction, registerShape, registerIndexing, registerAutograd, registerDispatch};
+inline std::array<Registrar, 11> allRegistrars() {
+  return {registerRuntime,  registerCreation, registerTensorData, registerPointwise, registerMath,     registerReduction,
+          registerShape,    registerIndexing, registerAutograd,   registerDispatch,  registerNN};
 }
 }  // namespace tt

@@ -11,7 +11,7 @@ export const FUNCTION_FORMS = [
   'sigmoid', 'relu', 'silu', 'erf', 'erfinv', 'sign', 'floor', 'ceil', 'round', 'trunc', 'frac', 'reciprocal',
   'remainder', 'fmod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'equal', 'allclose', 'logicalAnd', 'logicalOr',
   'logicalXor', 'logicalNot', 'bitwiseAnd', 'bitwiseOr', 'bitwiseXor', 'bitwiseNot', 'maximum', 'minimum',
-  'isnan', 'isinf', 'isfinite', 'nanToNum', 'clamp', 'lerp', 'addcmul', 'addcdiv', 'matmul', 'mm', 'bmm',
+  'isnan', 'isinf', 'isfinite', 'nanToNum', 'clamp', 'lerp', 'addcmul', 'addcdiv', 'matmul', 'mm', 'bmm', 'baddbmm', 'addmm',
   'outer', 'dot', 'softmax', 'logSoftmax', 'sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax',
   'argmin', 'std', 'var', 'norm', 'logsumexp', 'cumsum', 'cumprod', 'topk', 'sort', 'argsort', 'all', 'any',
   'countNonzero', 'reshape', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'permute', 'transpose', 't',

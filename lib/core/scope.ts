@@ -50,6 +50,11 @@ function giveToGc(t: ScopedValue, stack?: string): void {
   if (debugScopes) debugStacks.set(t._h, stack ?? new Error().stack?.split('\n').slice(3).join('\n') ?? '');
 }
 
+/** Gives a new tensor straight to the GC backstop, whatever scope is current (parameters, state). */
+export function trackUnscoped(t: ScopedValue): void {
+  giveToGc(t);
+}
+
 /** Records a new tensor with the current scope (or the GC, outside any scope). Hot path. */
 export function track(t: ScopedValue): void {
   const scope = storage.getStore();

@@ -10,6 +10,10 @@ declare module './tensor.js' {
     bmm(other: Tensor): Tensor;
     outer(other: Tensor): Tensor;
     dot(other: Tensor): Tensor;
+    /** beta * this + alpha * (batch1 @ batch2) */
+    baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+    /** beta * this + alpha * (mat1 @ mat2) */
+    addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
     softmax(dim: number, options?: { dtype?: DType }): Tensor;
     logSoftmax(dim: number, options?: { dtype?: DType }): Tensor;
     /** clamp(min, max): either may be null; numbers or tensors. */
@@ -47,6 +51,13 @@ proto.mm = function mm(this: Tensor, other: Tensor) { return wrap(native.mm(this
 proto.bmm = function bmm(this: Tensor, other: Tensor) { return wrap(native.bmm(this._h, handleOf(other, 'bmm', 'other'))); };
 proto.outer = function outer(this: Tensor, other: Tensor) { return wrap(native.outer(this._h, handleOf(other, 'outer', 'other'))); };
 proto.dot = function dot(this: Tensor, other: Tensor) { return wrap(native.dot(this._h, handleOf(other, 'dot', 'other'))); };
+
+proto.baddbmm = function baddbmm(this: Tensor, b1: Tensor, b2: Tensor, options?: { beta?: number; alpha?: number }) {
+  return wrap(native.baddbmm(this._h, handleOf(b1, 'baddbmm', 'batch1'), handleOf(b2, 'baddbmm', 'batch2'), options?.beta, options?.alpha));
+};
+proto.addmm = function addmm(this: Tensor, m1: Tensor, m2: Tensor, options?: { beta?: number; alpha?: number }) {
+  return wrap(native.addmm(this._h, handleOf(m1, 'addmm', 'mat1'), handleOf(m2, 'addmm', 'mat2'), options?.beta, options?.alpha));
+};
 
 const optDtype = (options?: { dtype?: DType }) => (options?.dtype === undefined ? undefined : dtypeCode(options.dtype));
 proto.softmax = function softmax(this: Tensor, dim: number, options?: { dtype?: DType }) {

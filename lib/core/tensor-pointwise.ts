@@ -15,7 +15,7 @@ export const UNARY_OPS = [
 
 export const UNARY_INPLACE_OPS = [
   'neg_', 'abs_', 'exp_', 'log_', 'log1p_', 'sqrt_', 'rsqrt_', 'square_', 'sin_', 'cos_', 'tanh_',
-  'sigmoid_', 'relu_', 'sign_', 'floor_', 'ceil_', 'round_', 'trunc_', 'reciprocal_', 'zero_',
+  'sigmoid_', 'relu_', 'sign_', 'floor_', 'ceil_', 'round_', 'trunc_', 'reciprocal_', 'zero_', 'erfinv_',
 ] as const;
 
 /** Binary ops with a tensor form and a scalar form in the addon. */

@@ -1,0 +1,137 @@
+// MultiheadAttention, as torch.nn.MultiheadAttention (packed in-projection, out_proj) and
+// F.multi_head_attention_forward: the same parameters, initialisation order and arithmetic.
+// needWeights (the default, as in PyTorch) takes the explicit softmax path and returns the
+// attention weights; needWeights: false goes through scaled-dot-product attention (libtorch's
+// fused kernels where it has them).
+import { full, zeros, empty } from '../../core/creation.js';
+import { scope } from '../../core/scope.js';
+import { type Tensor, describe } from '../../core/tensor.js';
+import * as F from '../functional.js';
+import * as init from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import { Linear } from './linear.js';
+
+export interface MultiheadAttentionOptions { dropout?: number; bias?: boolean; batchFirst?: boolean }
+
+export interface AttentionCall {
+  /** [batch, source] (batch-first or not), true (or -inf) where a key is padding. */
+  keyPaddingMask?: Tensor | null;
+  /** [target, source] or [batch*heads, target, source]: boolean (true = masked) or additive float. */
+  attnMask?: Tensor | null;
+  /** A causal (upper-triangular) mask; built here when attnMask is not given. */
+  isCausal?: boolean;
+  needWeights?: boolean;
+  averageAttnWeights?: boolean;
+}
+
+/** A boolean mask becomes PyTorch's additive float mask (-inf where true). */
+function canonicalMask(mask: Tensor | null | undefined, dtype: Tensor['dtype']): Tensor | null {
+  if (!mask) return null;
+  if (mask.dtype === 'bool') return zeros(mask.shape, { dtype }).maskedFill(mask, -Infinity);
+  return mask;
+}
+
+export class MultiheadAttention extends Module {
+  declare inProjWeight: Parameter;
+  declare inProjBias: Parameter | null;
+  declare outProj: Linear;
+  readonly headDim: number;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+
+  constructor(readonly embedDim: number, readonly numHeads: number, options: MultiheadAttentionOptions = {}) {
+    super();
+    this.headDim = Math.floor(embedDim / numHeads);
+    if (this.headDim * numHeads !== embedDim) throw new RangeError(`MultiheadAttention: embed_dim (${embedDim}) must be divisible by num_heads (${numHeads})`);
+    this.dropout = options.dropout ?? 0;
+    this.batchFirst = options.batchFirst ?? false;
+    const bias = options.bias ?? true;
+    this.registerParameter('in_proj_weight', new Parameter(empty([3 * embedDim, embedDim])), 'inProjWeight');
+    this.registerParameter('in_proj_bias', bias ? new Parameter(empty([3 * embedDim])) : null, 'inProjBias');
+    this.registerModule('out_proj', new Linear(embedDim, embedDim, { bias }), 'outProj');
+    // PyTorch draws out_proj's Linear initialisation first, then these (same generator order).
+    init.xavierUniform_(this.inProjWeight);
+    if (this.inProjBias) init.constant_(this.inProjBias, 0);
+    if (this.outProj.bias) init.constant_(this.outProj.bias, 0);
+  }
+
+  /** Returns [output, weights] (weights null unless needWeights). */
+  forward(query: Tensor, key: Tensor, value: Tensor, call: AttentionCall = {}): [Tensor, Tensor | null] {
+    for (const [t, n] of [[query, 'query'], [key, 'key'], [value, 'value']] as const) {
+      if (!t || typeof t !== 'object' || !('shape' in t)) throw new TypeError(`MultiheadAttention: ${n} must be a Tensor, got ${describe(t)}`);
+    }
+    if (query.ndim !== 3) throw new RangeError(`MultiheadAttention: expected 3-D (batched) query, got shape [${query.shape}]`);
+    const selfAttention = query === key && key === value;
+    return scope(() => {
+      let [q, k, v] = [query, key, value];
+      if (this.batchFirst) [q, k, v] = selfAttention ? Array(3).fill(q.transpose(1, 0)) : [q.transpose(1, 0), k.transpose(1, 0), v.transpose(1, 0)];
+      const [out, weights] = this.attend(q, k, v, selfAttention, call);
+      return [this.batchFirst ? out.transpose(1, 0) : out, weights] as [Tensor, Tensor | null];
+    });
+  }
+
+  private attend(query: Tensor, key: Tensor, value: Tensor, selfAttention: boolean, call: AttentionCall): [Tensor, Tensor | null] {
+    const needWeights = call.needWeights ?? true;
+    const [tgtLen, bsz, embed] = query.shape;
+    if (embed !== this.embedDim) throw new RangeError(`MultiheadAttention: query's last dim is ${embed}, expected embed_dim ${this.embedDim}`);
+    let keyPadding = canonicalMask(call.keyPaddingMask, query.dtype);
+    let attnMask = call.attnMask ?? null;
+    if (call.isCausal && !attnMask) attnMask = full([tgtLen, key.shape[0]], -Infinity, { dtype: query.dtype }).triu(1);
+    let isCausal = Boolean(call.isCausal);
+    if (isCausal && !keyPadding && !needWeights) attnMask = null; // sdpa applies the causal mask itself
+    else {
+      attnMask = canonicalMask(attnMask, query.dtype);
+      if (keyPadding) isCausal = false;
+    }
+    // packed in-projection: one matmul when q, k and v are the same tensor
+    let q: Tensor, k: Tensor, v: Tensor;
+    const E = this.embedDim;
+    if (selfAttention) {
+      const proj = F.linear(query, this.inProjWeight, this.inProjBias).unflatten(-1, [3, E]).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous();
+      [q, k, v] = [proj.index(0), proj.index(1), proj.index(2)];
+    } else if (key === value) {
+      // PyTorch projects a shared key/value tensor with one matmul too
+      const [wq, wkv] = this.inProjWeight.split([E, 2 * E]);
+      const [bq, bkv] = this.inProjBias ? this.inProjBias.split([E, 2 * E]) : [null, null];
+      q = F.linear(query, wq, bq);
+      const kv = F.linear(key, wkv, bkv).unflatten(-1, [2, E]).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous();
+      [k, v] = [kv.index(0), kv.index(1)];
+    } else {
+      const [wq, wk, wv] = this.inProjWeight.chunk(3);
+      const [bq, bk, bv] = this.inProjBias ? this.inProjBias.chunk(3) : [null, null, null];
+      [q, k, v] = [F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)];
+    }
+    if (attnMask && attnMask.ndim === 2) attnMask = attnMask.unsqueeze(0);
+    const heads = this.numHeads, hd = this.headDim;
+    q = q.view(tgtLen, bsz * heads, hd).transpose(0, 1);
+    k = k.view(k.shape[0], bsz * heads, hd).transpose(0, 1);
+    v = v.view(v.shape[0], bsz * heads, hd).transpose(0, 1);
+    const srcLen = k.shape[1];
+    if (keyPadding) {
+      keyPadding = keyPadding.view(bsz, 1, 1, srcLen).expand(-1, heads, -1, -1).reshape(bsz * heads, 1, srcLen);
+      attnMask = attnMask ? attnMask.add(keyPadding) : keyPadding;
+    }
+    const dropoutP = this.training ? this.dropout : 0;
+    if (needWeights) {
+      const qScaled = q.mul(Math.sqrt(1.0 / hd));
+      let w = attnMask ? attnMask.baddbmm(qScaled, k.transpose(-2, -1)) : qScaled.bmm(k.transpose(-2, -1));
+      w = w.softmax(-1);
+      if (dropoutP > 0) w = F.dropout(w, dropoutP);
+      let out = w.bmm(v).transpose(0, 1).contiguous().view(tgtLen * bsz, E);
+      out = F.linear(out, this.outProj.weight, this.outProj.bias).view(tgtLen, bsz, E);
+      let weights = w.view(bsz, heads, tgtLen, srcLen);
+      if (call.averageAttnWeights ?? true) weights = weights.mean(1);
+      return [out, weights];
+    }
+    if (attnMask) attnMask = attnMask.shape[0] === 1 && attnMask.ndim === 3 ? attnMask.unsqueeze(0) : attnMask.view(bsz, heads, -1, srcLen);
+    const out4 = F.scaledDotProductAttention(q.view(bsz, heads, tgtLen, hd), k.view(bsz, heads, srcLen, hd), v.view(bsz, heads, srcLen, hd),
+      { attnMask, dropoutP, isCausal });
+    const out = F.linear(out4.permute(2, 0, 1, 3).contiguous().view(bsz * tgtLen, E), this.outProj.weight, this.outProj.bias).view(tgtLen, bsz, E);
+    return [out, null];
+  }
+
+  override extraRepr(): string {
+    return '';
+  }
+}
