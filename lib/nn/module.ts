@@ -153,7 +153,8 @@ export abstract class Module {
     return out;
   }
 
-  private stateEntries(): [string, Tensor][] {
+  /** The (key, tensor) pairs stateDict and loadStateDict work on; TorchScript modules override it. */
+  protected stateEntries(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
       const slots = m.slots();

@@ -5,12 +5,30 @@ import { native } from '../core/addon.js';
 import { trackUnscoped } from '../core/scope.js';
 import { Tensor, describe } from '../core/tensor.js';
 
+const ADOPT = Symbol('adopt');
+
 export class Parameter extends Tensor {
-  constructor(data: Tensor, requiresGrad = true) {
-    if (!(data instanceof Tensor)) throw new TypeError(`Parameter: data must be a Tensor, got ${describe(data)}`);
-    super(native.detach(data._h));
-    native.requiresGrad_(this._h, requiresGrad);
+  constructor(data: Tensor, requiresGrad?: boolean);
+  /** @internal */
+  constructor(data: typeof ADOPT, handle: number);
+  constructor(data: Tensor | typeof ADOPT, arg: boolean | number = true) {
+    if (data === ADOPT) {
+      super(arg as number);
+    } else {
+      if (!(data instanceof Tensor)) throw new TypeError(`Parameter: data must be a Tensor, got ${describe(data)}`);
+      super(native.detach(data._h));
+      native.requiresGrad_(this._h, arg as boolean);
+    }
     trackUnscoped(this);
+  }
+
+  /**
+   * @internal A Parameter over an existing native handle (taking ownership of it), with no new
+   * tensor in between: a TorchScript module's parameters must be the very tensors its forward
+   * uses, or their .grad would stay empty.
+   */
+  static adopt(handle: number): Parameter {
+    return new Parameter(ADOPT, handle);
   }
 
   override toString(): string {
