@@ -2,7 +2,8 @@
 // generator in the same sequence, so torch.manualSeed(s) gives PyTorch's initial weights.
 import { native } from '../core/addon.js';
 import { noGrad } from '../core/autograd.js';
-import { empty } from '../core/creation.js';
+import { empty, emptyLike, full } from '../core/creation.js';
+import { where } from '../core/functions.js';
 import { ops } from '../core/ops.js';
 import { scope } from '../core/scope.js';
 import { Tensor, describe } from '../core/tensor.js';
@@ -58,12 +59,54 @@ export const constant_ = (tensor: Tensor, value: number): Tensor => inPlace(chec
 export const zeros_ = (tensor: Tensor): Tensor => inPlace(check(tensor, 'zeros_'), (t) => t.zero_());
 export const ones_ = (tensor: Tensor): Tensor => inPlace(check(tensor, 'ones_'), (t) => t.fill_(1));
 
-/** Normal(mean, std) truncated to [a, b], by inverse-CDF sampling as PyTorch does. */
+/**
+ * Normal(mean, std) truncated to [a, b]. PyTorch changed the algorithm in 2.12 (inverse-CDF
+ * sampling lost precision for small std); each libtorch target gets its own PyTorch's.
+ */
 export function truncNormal_(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2): Tensor {
+  check(tensor, 'truncNormal_');
   // JS has no erf; libm's (through the addon) is the one Python's math.erf uses.
   const normCdf = (x: number) => (1 + native.scalarErf(x / Math.sqrt(2))) / 2;
-  const l = normCdf((a - mean) / std), u = normCdf((b - mean) / std);
-  return inPlace(check(tensor, 'truncNormal_'), (t) => t.uniform_(2 * l - 1, 2 * u - 1).erfinv_().mul_(std * Math.sqrt(2)).add_(mean).clamp_(a, b));
+  const [major, minor] = String(native.info().libtorchVersion).split('.').map(Number);
+  if (major < 2 || (major === 2 && minor < 12)) {
+    const l = normCdf((a - mean) / std), u = normCdf((b - mean) / std);
+    return inPlace(tensor, (t) => t.uniform_(2 * l - 1, 2 * u - 1).erfinv_().mul_(std * Math.sqrt(2)).add_(mean).clamp_(a, b));
+  }
+  const p = normCdf((b - mean) / std) - normCdf((a - mean) / std);
+  return inPlace(tensor, (t) => (p > 0.3 ? truncByRedraw(t, mean, std, a, b) : truncByAcceptance(t, mean, std, a, b)));
+}
+
+// Most of the mass is inside [a, b]: redraw the normal samples that fall outside.
+function truncByRedraw(t: Tensor, mean: number, std: number, a: number, b: number): Tensor {
+  const lo = full([], a, { dtype: t.dtype }).item(), hi = full([], b, { dtype: t.dtype }).item();
+  let result = t.normal_(mean, std);
+  for (;;) {
+    const mask = result.lt(lo).logicalOr(result.gt(hi));
+    if (!mask.any().item()) break;
+    result = where(mask, emptyLike(result).normal_(mean, std), result);
+  }
+  return t.copy_(result);
+}
+
+// Little mass inside [a, b]: uniform candidates on [a, b], accepted with the normal's relative density.
+function truncByAcceptance(t: Tensor, mean: number, std: number, a: number, b: number): Tensor {
+  const mode = Math.max(a, Math.min(mean, b));
+  const logPeak = -0.5 * ((mode - mean) / std) ** 2;
+  const candidates = emptyLike(t), accept = emptyLike(t);
+  t.uniform_(a, b);
+  candidates.copy_(t);
+  candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(logPeak);
+  let pending = accept.uniform_().log_().gt(candidates);
+  if (!pending.any().item()) return t;
+  let result = t;
+  for (;;) {
+    candidates.uniform_(a, b);
+    result = where(pending, candidates, result);
+    candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(logPeak);
+    pending = where(pending, accept.uniform_().log_().gt(candidates), pending);
+    if (!pending.any().item()) break;
+  }
+  return t.copy_(result);
 }
 
 export function xavierUniform_(tensor: Tensor, gain = 1): Tensor {

@@ -67,7 +67,7 @@ def main():
         try:
             if "threads" in req:
                 torch.set_num_threads(req["threads"])
-            ns = {"torch": torch, "F": torch.nn.functional}
+            ns = {"torch": torch, "F": torch.nn.functional, "nn": torch.nn}
             ns.update(decode(req.get("inputs", {})))
             exec(req["code"], ns)
             resp = {"id": req["id"], "out": encode(ns.get("out"))}

@@ -65,7 +65,12 @@ export class MultiheadAttention extends Module {
     const selfAttention = query === key && key === value;
     return scope(() => {
       let [q, k, v] = [query, key, value];
-      if (this.batchFirst) [q, k, v] = selfAttention ? Array(3).fill(q.transpose(1, 0)) : [q.transpose(1, 0), k.transpose(1, 0), v.transpose(1, 0)];
+      if (this.batchFirst) {
+        // transpose once per distinct tensor, so that "key is value" still holds afterwards
+        q = q.transpose(1, 0);
+        k = key === query ? q : k.transpose(1, 0);
+        v = value === key ? k : value === query ? q : v.transpose(1, 0);
+      }
       const [out, weights] = this.attend(q, k, v, selfAttention, call);
       return [this.batchFirst ? out.transpose(1, 0) : out, weights] as [Tensor, Tensor | null];
     });
