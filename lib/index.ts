@@ -10,3 +10,4 @@ export type { IndexItem, Slice } from './core/tensor-indexing.js';
 export type { ValuesIndices, Dims } from './core/tensor-reduction.js';
 export type { GradOptions } from './core/autograd.js';
 export { TorchError, OutOfMemoryError } from './core/errors.js';
+export * as io from './io/index.js';

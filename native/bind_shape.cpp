@@ -5,8 +5,8 @@
 
 namespace {
 
-TT_BINDING(reshape) { return a.ret(a.tensor(0).reshape(a.sizes(1, true))); }
-TT_BINDING(view) { return a.ret(a.tensor(0).view(a.sizes(1, true))); }
+TT_BINDING(reshape) { return a.ret(a.tensor(0).reshape(a.sizes(1, tt::Args::Infer::One))); }
+TT_BINDING(view) { return a.ret(a.tensor(0).view(a.sizes(1, tt::Args::Infer::One))); }
 TT_BINDING(viewDtype) { return a.ret(a.tensor(0).view(a.dtype(1))); }
 
 // flatten(x, startDim?, endDim?)
@@ -14,7 +14,7 @@ TT_BINDING(flatten) {
   int64_t start = a.has(1) ? a.int64(1) : 0, end = a.has(2) ? a.int64(2) : -1;
   return a.ret(at::flatten(a.tensor(0), start, end));
 }
-TT_BINDING(unflatten) { return a.ret(a.tensor(0).unflatten(a.int64(1), a.sizes(2, true))); }
+TT_BINDING(unflatten) { return a.ret(a.tensor(0).unflatten(a.int64(1), a.sizes(2, tt::Args::Infer::One))); }
 
 // squeeze(x, dims?): all size-1 dims, or the ones named (non-1 ones are left alone, as in PyTorch).
 TT_BINDING(squeeze) {
@@ -26,8 +26,8 @@ TT_BINDING(permute) { return a.ret(a.tensor(0).permute(a.ints(1))); }
 TT_BINDING(transpose) { return a.ret(at::transpose(a.tensor(0), a.int64(1), a.int64(2))); }
 TT_BINDING(t) { return a.ret(a.tensor(0).t()); }
 TT_BINDING(movedim) { return a.ret(at::movedim(a.tensor(0), a.ints(1), a.ints(2))); }
-TT_BINDING(expand) { return a.ret(a.tensor(0).expand(a.sizes(1, true))); }
-TT_BINDING(broadcastTo) { return a.ret(at::broadcast_to(a.tensor(0), a.sizes(1, true))); }
+TT_BINDING(expand) { return a.ret(a.tensor(0).expand(a.sizes(1, tt::Args::Infer::Any))); }
+TT_BINDING(broadcastTo) { return a.ret(at::broadcast_to(a.tensor(0), a.sizes(1, tt::Args::Infer::Any))); }
 
 // repeat(x, sizes): tiles; sizes must have at least x.dim() entries.
 TT_BINDING(repeat) {

@@ -266,12 +266,12 @@ std::vector<int64_t> Args::ints(size_t i) const {
   return out;
 }
 
-std::vector<int64_t> Args::sizes(size_t i, bool allowInferred) const {
+std::vector<int64_t> Args::sizes(size_t i, Infer infer) const {
   std::vector<int64_t> shape = ints(i);
   long double count = 1;
   bool inferred = false;
   for (size_t k = 0; k < shape.size(); k++) {
-    if (shape[k] == -1 && allowInferred && !inferred) {
+    if (shape[k] == -1 && (infer == Infer::Any || (infer == Infer::One && !inferred))) {
       inferred = true;
       continue;
     }

@@ -81,8 +81,10 @@ class Args {
   c10::Scalar scalar(size_t i) const;                   // integer-valued numbers become int64 Scalars, as Python ints do
   std::vector<int64_t> ints(size_t i) const;            // an array of integers, or one integer
   std::optional<std::vector<int64_t>> optInts(size_t i) const;
-  // A shape: non-negative sizes (one -1 allowed when inferred sizes are) with a sane element count.
-  std::vector<int64_t> sizes(size_t i, bool allowInferred = false) const;
+  // A shape: non-negative sizes with a sane element count; -1 ("infer"/"keep") allowed once for
+  // view/reshape, anywhere for expand.
+  enum class Infer { None, One, Any };
+  std::vector<int64_t> sizes(size_t i, Infer infer = Infer::None) const;
   std::string string(size_t i) const;
   c10::ScalarType dtype(size_t i) const;                // a ScalarType code
   std::optional<c10::ScalarType> optDtype(size_t i) const;

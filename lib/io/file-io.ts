@@ -1,0 +1,98 @@
+// Positioned reads and atomic writes. Readers never slurp a file: they read a header, then each
+// tensor's bytes at its offset, so memory stays bounded by what the file's own sizes justify
+// (and a hostile size is checked against the file's length before anything is allocated).
+// Writers go to a temporary file in the target's folder, fsync it and rename it over the
+// target, so a crash leaves either the old file or the complete new one, never half of one.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { WeightsFileError } from './errors.js';
+
+/** fs.readSync moves at most 2 GiB per call (a signed 32-bit count), so big reads are looped. */
+const MAX_IO = 1 << 30;
+
+export interface ReadableFile {
+  readonly path: string;
+  readonly fd: number;
+  readonly size: number;
+}
+
+/** Opens a file for positioned reads; run `use` and always close it. */
+export function withReadableFile<T>(file: string, use: (f: ReadableFile) => T): T {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new WeightsFileError(file, '', 'is not a regular file');
+    return use({ path: file, fd, size: stat.size });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Exactly `length` bytes at `position`; a short file is reported as truncated, naming `what`. */
+export function readAt(f: ReadableFile, position: number, length: number, what: string): Buffer {
+  if (position < 0 || length < 0 || position + length > f.size) {
+    throw new WeightsFileError(f.path, what, `needs bytes ${position}..${position + length} but the file has only ${f.size} bytes (truncated or corrupt)`);
+  }
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(f.fd, buf, done, Math.min(length - done, MAX_IO), position + done);
+    if (n === 0) throw new WeightsFileError(f.path, what, `the file ended at byte ${position + done} while reading (it shrank while being read?)`);
+    done += n;
+  }
+  return buf;
+}
+
+/** Sequential writes that know their position (zip entries record where they start). */
+export class FileSink {
+  position = 0;
+  constructor(private readonly fd: number) {}
+
+  write(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) {
+      const n = fs.writeSync(this.fd, bytes, done, Math.min(bytes.length - done, MAX_IO), this.position + done);
+      done += n;
+    }
+    this.position += bytes.length;
+  }
+}
+
+/**
+ * Writes `target` atomically: `fill` writes into a temporary file next to it, which is fsynced
+ * and renamed over the target (then the folder is fsynced, so the rename itself is durable).
+ * On any error the temporary file is removed and the target is untouched.
+ */
+export function writeFileAtomic(target: string, fill: (sink: FileSink) => void): void {
+  const dir = path.dirname(path.resolve(target));
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = fs.openSync(temp, 'wx');
+  let closed = false;
+  try {
+    fill(new FileSink(fd));
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    closed = true;
+    fs.renameSync(temp, target);
+  } catch (err) {
+    if (!closed) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  syncFolder(dir);
+}
+
+function syncFolder(dir: string): void {
+  // Some file systems cannot fsync a folder (EINVAL, EISDIR, EPERM); the file itself is already
+  // durable then, only the rename might be lost on power failure, which leaves the old file.
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort, see above
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

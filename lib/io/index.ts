@@ -1,0 +1,7 @@
+// lib/io: weights files. safetensors (Hugging Face's format) and PyTorch's torch.save zip
+// format for state dicts, both validated on reading and written atomically.
+export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata, readSafetensorsHeader } from './safetensors.js';
+export type { SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
+export { save, type SaveValue } from './torch-save.js';
+export { load, loadValues, type LoadedValue } from './torch-load.js';
+export { WeightsFileError } from './errors.js';
