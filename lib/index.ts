@@ -1,6 +1,8 @@
 // torchtrain's public entry point.
 export { torch } from './core/torch.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as amp from './amp/index.js';
 export { Tensor } from './core/tensor.js';
 export type { Scalar, NestedArray } from './core/tensor.js';
 export type { DType, AnyTypedArray } from './core/dtype.js';

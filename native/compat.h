@@ -117,3 +117,95 @@ inline at::Tensor scaledDotProductAttention(const at::Tensor& q, const at::Tenso
 }
 
 }  // namespace tt::compat
+
+namespace tt::compat {
+
+inline std::vector<at::Tensor> foreachNorm(const std::vector<at::Tensor>& tensors, double ord) {
+  return at::_foreach_norm(tensors, ord);
+}
+
+// GradScaler's kernels have CPU implementations from 2.3; before that (and always equivalently)
+// the same arithmetic written out: multiply by invScale, flag any non-finite gradient.
+inline void nonFiniteCheckAndUnscale(const std::vector<at::Tensor>& grads, at::Tensor& foundInf, const at::Tensor& invScale) {
+#if TT_TORCH_AT_LEAST(2, 3)
+  constexpr bool kernelEverywhere = true;
+#else
+  constexpr bool kernelEverywhere = false;
+#endif
+  if (grads.empty()) return;
+  if (kernelEverywhere || grads.front().is_cuda()) {
+    at::_amp_foreach_non_finite_check_and_unscale_(grads, foundInf, invScale);
+    return;
+  }
+  for (const auto& g : grads) {
+    if (!at::isfinite(g).all().item<bool>()) foundInf.fill_(1.0);
+    g.mul_(invScale);
+  }
+}
+
+inline void ampUpdateScale(at::Tensor& scale, at::Tensor& growthTracker, const at::Tensor& foundInf, double growthFactor,
+                           double backoffFactor, int64_t growthInterval) {
+#if TT_TORCH_AT_LEAST(2, 3)
+  constexpr bool kernelEverywhere = true;
+#else
+  constexpr bool kernelEverywhere = false;
+#endif
+  if (kernelEverywhere || scale.is_cuda()) {
+    at::_amp_update_scale_(scale, growthTracker, foundInf, growthFactor, backoffFactor, growthInterval);
+    return;
+  }
+  float current = scale.item<float>();
+  if (foundInf.item<float>() != 0) {
+    scale.fill_(static_cast<float>(current * backoffFactor));
+    growthTracker.fill_(0);
+    return;
+  }
+  int64_t successful = growthTracker.item<int64_t>() + 1;
+  if (successful == growthInterval) {
+    float grown = static_cast<float>(current * growthFactor);
+    if (std::isfinite(grown)) scale.fill_(grown);
+    growthTracker.fill_(0);
+  } else {
+    growthTracker.fill_(successful);
+  }
+}
+
+}  // namespace tt::compat
+
+#include <ATen/autocast_mode.h>
+
+namespace tt::compat {
+
+// Autocast state per device type: 2.4 made the API device-generic; 1.13 has CPU/GPU pairs.
+inline bool autocastEnabled(at::DeviceType d) {
+#if TT_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(d);
+#else
+  return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+#endif
+}
+inline void setAutocastEnabled(at::DeviceType d, bool on) {
+#if TT_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_enabled(d, on);
+#else
+  if (d == at::kCPU) at::autocast::set_cpu_enabled(on);
+  else at::autocast::set_enabled(on);
+#endif
+}
+inline at::ScalarType autocastDtype(at::DeviceType d) {
+#if TT_TORCH_AT_LEAST(2, 4)
+  return at::autocast::get_autocast_dtype(d);
+#else
+  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+inline void setAutocastDtype(at::DeviceType d, at::ScalarType t) {
+#if TT_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_dtype(d, t);
+#else
+  if (d == at::kCPU) at::autocast::set_autocast_cpu_dtype(t);
+  else at::autocast::set_autocast_gpu_dtype(t);
+#endif
+}
+
+}  // namespace tt::compat

@@ -16,9 +16,12 @@ void registerIndexing(Napi::Env, Napi::Object);
 void registerAutograd(Napi::Env, Napi::Object);
 void registerDispatch(Napi::Env, Napi::Object);
 void registerNN(Napi::Env, Napi::Object);
+void registerOptim(Napi::Env, Napi::Object);
+void registerAmp(Napi::Env, Napi::Object);
 
-inline std::array<Registrar, 11> allRegistrars() {
+inline std::array<Registrar, 13> allRegistrars() {
   return {registerRuntime,  registerCreation, registerTensorData, registerPointwise, registerMath,     registerReduction,
-          registerShape,    registerIndexing, registerAutograd,   registerDispatch,  registerNN};
+          registerShape,    registerIndexing, registerAutograd,   registerDispatch,  registerNN,
+          registerOptim,    registerAmp};
 }
 }  // namespace tt

@@ -1,0 +1,3 @@
+// torchtrain's amp namespace: autocast and GradScaler.
+export { autocast, isAutocastEnabled, type AutocastOptions } from './autocast.js';
+export { GradScaler, type GradScalerOptions } from './grad-scaler.js';

@@ -1,0 +1,158 @@
+// The optimizer base: parameter groups held natively (the update runs in C++), PyTorch's
+// param_groups / state_dict shapes, and option checks with clear errors.
+import { native } from '../core/addon.js';
+import { type Tensor, describe, wrap } from '../core/tensor.js';
+import { Parameter } from '../nn/parameter.js';
+
+export interface GroupOptions {
+  lr?: number;
+  weightDecay?: number;
+  betas?: [number, number];
+  eps?: number;
+  amsgrad?: boolean;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+export type ParamGroupInput = { params: Iterable<Parameter> } & GroupOptions;
+export type ParamsInput = Iterable<Parameter> | ParamGroupInput[];
+
+interface NativeOptions { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; amsgrad: boolean; momentum: number; dampening: number; nesterov: boolean; maximize: boolean }
+
+/** One parameter group: its parameters and live options (assignments reach the native optimizer). */
+export class ParamGroup {
+  /** Extra per-group values that schedulers keep (initial_lr, max_lr, ...), as PyTorch keeps them in the group dict. */
+  readonly extra: Record<string, number> = {};
+
+  constructor(private readonly owner: Optimizer, readonly index: number, readonly params: Parameter[]) {}
+
+  private get(): NativeOptions {
+    return native.optimGetGroup(this.owner.id, this.index);
+  }
+
+  /** Changes some options of this group (checked as the constructor checks them). */
+  update(options: GroupOptions): void {
+    this.owner.checkOptions(options, `paramGroups[${this.index}]`);
+    native.optimSetGroup(this.owner.id, this.index, toNative(options));
+  }
+
+  get lr(): number { return this.get().lr; }
+  set lr(v: number) { this.update({ lr: v }); }
+  get weightDecay(): number { return this.get().weightDecay; }
+  set weightDecay(v: number) { this.update({ weightDecay: v }); }
+  get betas(): [number, number] { const o = this.get(); return [o.beta1, o.beta2]; }
+  set betas(v: [number, number]) { this.update({ betas: v }); }
+  get eps(): number { return this.get().eps; }
+  set eps(v: number) { this.update({ eps: v }); }
+  get amsgrad(): boolean { return this.get().amsgrad; }
+  get momentum(): number { return this.get().momentum; }
+  set momentum(v: number) { this.update({ momentum: v }); }
+  get dampening(): number { return this.get().dampening; }
+  get nesterov(): boolean { return this.get().nesterov; }
+  get maximize(): boolean { return this.get().maximize; }
+}
+
+function toNative(o: GroupOptions): Partial<NativeOptions> {
+  const out: Partial<NativeOptions> = {};
+  for (const key of ['lr', 'weightDecay', 'eps', 'amsgrad', 'momentum', 'dampening', 'nesterov', 'maximize'] as const) {
+    if (o[key] !== undefined) (out as Record<string, unknown>)[key] = o[key];
+  }
+  if (o.betas) [out.beta1, out.beta2] = o.betas;
+  return out;
+}
+
+export type OptimizerState = Record<number, Record<string, Tensor>>;
+export interface OptimizerStateDict { state: OptimizerState; param_groups: Record<string, unknown>[] }
+
+export abstract class Optimizer {
+  /** @internal the native optimizer's id */
+  readonly id: number;
+  readonly paramGroups: ParamGroup[] = [];
+
+  protected constructor(kind: 'adamw' | 'sgd', params: ParamsInput, readonly defaults: GroupOptions) {
+    this.checkOptions(defaults, this.constructor.name);
+    this.id = native.optimCreate(kind);
+    const input = [...(params as Iterable<unknown>)];
+    if (input.length === 0) throw new RangeError(`${this.constructor.name}: got an empty parameter list`);
+    const isGroup = (v: unknown) => v !== null && typeof v === 'object' && 'params' in (v as object);
+    const groups = input.every(isGroup) ? (input as ParamGroupInput[]) : [{ params: input as Parameter[] }];
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** PyTorch's checks, with the option's name, value and the allowed range. */
+  abstract checkOptions(options: GroupOptions, where: string): void;
+
+  /** Adds a group; options it leaves out take the optimizer's defaults. */
+  addParamGroup(group: ParamGroupInput): void {
+    if (!group || typeof group !== 'object' || !('params' in group)) throw new TypeError(`${this.constructor.name}.addParamGroup: expected { params, ...options }, got ${describe(group)}`);
+    const params = [...group.params];
+    params.forEach((p, i) => {
+      if (!(p instanceof Parameter)) throw new TypeError(`${this.constructor.name}: params[${i}] is ${describe(p)}, not an nn.Parameter`);
+      if (!p.isLeaf) throw new RangeError(`${this.constructor.name}: can't optimize a non-leaf Tensor (params[${i}])`);
+    });
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (params.some((p) => seen.has(p))) throw new RangeError(`${this.constructor.name}: some parameters appear in more than one parameter group`);
+    const options = { ...this.defaults, ...group, params: undefined };
+    this.checkOptions(options, `${this.constructor.name} param group ${this.paramGroups.length}`);
+    const index = native.optimAddGroup(this.id, params.map((p) => p._h), toNative(options));
+    this.paramGroups.push(new ParamGroup(this, index, params));
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    native.optimStep(this.id);
+  }
+
+  /** Clears gradients: to null (the default, as in PyTorch 2) or to zeros. */
+  zeroGrad(setToNone = true): void {
+    native.optimZeroGrad(this.id, setToNone);
+  }
+
+  /** PyTorch's state dict: per-parameter state by index, and each group's options with its parameter indices. */
+  stateDict(): OptimizerStateDict {
+    const raw: Record<string, number>[] = native.optimGetState(this.id);
+    const state: OptimizerState = {};
+    raw.forEach((entry, i) => {
+      const names = Object.keys(entry);
+      if (names.length) state[i] = Object.fromEntries(names.map((n) => [n, wrap(entry[n])]));
+    });
+    let next = 0;
+    const param_groups = this.paramGroups.map((g) => ({ ...this.groupDict(g), ...g.extra, params: g.params.map(() => next++) }));
+    return { state, param_groups };
+  }
+
+  protected abstract groupDict(group: ParamGroup): Record<string, unknown>;
+
+  /** Restores a state dict from stateDict() (same groups and parameter counts). */
+  loadStateDict(sd: OptimizerStateDict): void {
+    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.param_groups) || typeof sd.state !== 'object') {
+      throw new TypeError(`${this.constructor.name}.loadStateDict: expected { state, param_groups }, got ${describe(sd)}`);
+    }
+    if (sd.param_groups.length !== this.paramGroups.length) throw new RangeError(`loaded state dict has ${sd.param_groups.length} parameter groups; this optimizer has ${this.paramGroups.length}`);
+    sd.param_groups.forEach((g, i) => {
+      const n = (g.params as unknown[] | undefined)?.length;
+      if (n !== this.paramGroups[i].params.length) throw new RangeError(`loaded state dict's group ${i} has ${n} parameters; this optimizer's has ${this.paramGroups[i].params.length}`);
+    });
+    sd.param_groups.forEach((g, i) => this.loadGroupDict(this.paramGroups[i], g));
+    for (const [index, entries] of Object.entries(sd.state)) {
+      for (const [name, t] of Object.entries(entries)) native.optimSetState(this.id, Number(index), name, t._h);
+    }
+  }
+
+  protected abstract loadGroupDict(group: ParamGroup, dict: Record<string, unknown>): void;
+
+  /** Frees the native optimizer (its state tensors go with it). */
+  dispose(): void {
+    native.optimFree(this.id);
+  }
+}
+
+/** A finite number at least `min` (and below `max` when given), or a RangeError naming it. */
+export function checkNumber(where: string, name: string, value: unknown, min: number, max?: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (max !== undefined && value >= max)) {
+    throw new RangeError(`${where}: invalid ${name}: ${String(value)} (expected a number${max !== undefined ? ` in [${min}, ${max})` : ` >= ${min}`})`);
+  }
+}
