@@ -38,6 +38,14 @@ export class ParamGroup {
     native.optimSetGroup(this.owner.id, this.index, toNative(options));
   }
 
+  /**
+   * @internal A schedule's values, unchecked as PyTorch leaves them: one step past a linear
+   * one-cycle's end extrapolates below zero, for an update that never runs.
+   */
+  setScheduled(lr: number, momentum?: { betas?: [number, number]; momentum?: number }): void {
+    native.optimSetGroup(this.owner.id, this.index, toNative({ lr, ...momentum }));
+  }
+
   get lr(): number { return this.get().lr; }
   set lr(v: number) { this.update({ lr: v }); }
   get weightDecay(): number { return this.get().weightDecay; }

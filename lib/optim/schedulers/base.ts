@@ -41,11 +41,9 @@ export abstract class LRScheduler {
   step(): void {
     const next = this.advance();
     this.optimizer.paramGroups.forEach((g, i) => {
-      g.lr = next.lrs[i];
-      if (next.momenta) {
-        if ('betas' in this.optimizer.defaults) g.betas = [next.momenta[i], g.betas[1]];
-        else g.momentum = next.momenta[i];
-      }
+      if (!next.momenta) return g.setScheduled(next.lrs[i]);
+      if ('betas' in this.optimizer.defaults) g.setScheduled(next.lrs[i], { betas: [next.momenta[i], g.betas[1]] });
+      else g.setScheduled(next.lrs[i], { momentum: next.momenta[i] });
     });
   }
 
