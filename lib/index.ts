@@ -13,3 +13,4 @@ export type { ValuesIndices, Dims } from './core/tensor-reduction.js';
 export type { GradOptions } from './core/autograd.js';
 export { TorchError, OutOfMemoryError } from './core/errors.js';
 export * as io from './io/index.js';
+export * as jit from './jit/index.js';

@@ -16,12 +16,13 @@ void registerIndexing(Napi::Env, Napi::Object);
 void registerAutograd(Napi::Env, Napi::Object);
 void registerDispatch(Napi::Env, Napi::Object);
 void registerNN(Napi::Env, Napi::Object);
+void registerJit(Napi::Env, Napi::Object);
 void registerOptim(Napi::Env, Napi::Object);
 void registerAmp(Napi::Env, Napi::Object);
 
-inline std::array<Registrar, 13> allRegistrars() {
+inline std::array<Registrar, 14> allRegistrars() {
   return {registerRuntime,  registerCreation, registerTensorData, registerPointwise, registerMath,     registerReduction,
           registerShape,    registerIndexing, registerAutograd,   registerDispatch,  registerNN,
-          registerOptim,    registerAmp};
+          registerJit,      registerOptim,    registerAmp};
 }
 }  // namespace tt

@@ -1,0 +1,241 @@
+// TorchScript modules: load/save, their parameters and buffers as tensor handles, train/eval,
+// and calling their methods. Loaded modules live in a per-environment table addressed by
+// integer ids, as tensors do. Parameter and buffer handles are the module's own at::Tensors
+// (one more reference each, not copies): gradients from forward land on them and in-place
+// optimizer updates change what the module computes with.
+#include <sys/stat.h>
+#include <torch/script.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "boundary.h"
+#include "jit_values.h"
+#include "registrars.h"
+
+namespace {
+
+// Ids are never reused, so a stale id from a disposed module cannot reach another module.
+struct ModuleTable {
+  std::unordered_map<int64_t, torch::jit::Module> modules;
+  int64_t next = 1;
+};
+
+// Keyed by environment (main thread, each worker); the map's nodes stay put, so a table found
+// under the lock can be used after it by the one thread that owns that environment. Never
+// destroyed: environment cleanup hooks may run after static destructors at process exit.
+std::mutex tablesMutex;
+std::unordered_map<const tt::EnvState*, ModuleTable>& tables() {
+  static auto* all = new std::unordered_map<const tt::EnvState*, ModuleTable>();
+  return *all;
+}
+
+ModuleTable& tableOf(tt::Args& a) {
+  std::lock_guard<std::mutex> lock(tablesMutex);
+  return tables()[&a.state()];
+}
+
+torch::jit::Module& moduleAt(tt::Args& a, size_t i) {
+  int64_t id = a.int64(i);
+  ModuleTable& table = tableOf(a);
+  auto found = table.modules.find(id);
+  if (found == table.modules.end()) a.typeError(i, "a loaded TorchScript module id (this one was disposed or never loaded)");
+  return found->second;
+}
+
+std::string firstLine(const std::string& s) {
+  auto end = s.find('\n');
+  return end == std::string::npos ? s : s.substr(0, end);
+}
+
+// The first line of the exception being handled, for rewrapping it with the file's path. Out of
+// memory keeps its own kind; the TorchScript parser's errors are no c10::Error in 1.13.
+std::string reason() {
+  try {
+    throw;
+  } catch (const c10::OutOfMemoryError&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const c10::Error& e) {
+    return firstLine(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return firstLine(e.what());
+  }
+}
+
+// named_parameters/named_buffers as [name, handle, aliasOf] triples: aliasOf is the index of an
+// earlier entry holding the very same tensor (tied weights), or -1.
+template <typename List>
+Napi::Value namedTensors(tt::Args& a, const List& list) {
+  Napi::Env env = a.env();
+  std::vector<std::pair<std::string, at::Tensor>> entries;
+  for (const auto& item : list) entries.emplace_back(item.name, item.value);
+  std::unordered_map<const c10::TensorImpl*, int64_t> firstIndex;
+  Napi::Array out = Napi::Array::New(env, entries.size());
+  for (size_t k = 0; k < entries.size(); k++) {
+    auto [slot, fresh] = firstIndex.emplace(entries[k].second.unsafeGetTensorImpl(), static_cast<int64_t>(k));
+    int64_t alias = fresh ? -1 : slot->second;
+    Napi::Array triple = Napi::Array::New(env, 3);
+    triple.Set(0u, entries[k].first);
+    triple.Set(1u, Napi::Number::New(env, tt::put(a.state(), env, entries[k].second)));
+    triple.Set(2u, Napi::Number::New(env, static_cast<double>(alias)));
+    out.Set(static_cast<uint32_t>(k), triple);
+  }
+  return out;
+}
+
+torch::jit::Method methodOf(tt::Args& a, const torch::jit::Module& m, const std::string& name) {
+  if (auto method = m.find_method(name)) return *method;
+  std::string known;
+  for (const auto& method : m.get_methods()) known += (known.empty() ? "" : ", ") + method.name();
+  throw tt::ArgError(tt::ArgError::Range, std::string(a.fn()) + ": the module has no method '" + name + "' (it has: " +
+                                              (known.empty() ? "none" : known) + "; only methods compiled by TorchScript are there)");
+}
+
+// Converts the JS arguments by the method's schema (its first argument is self), fills omitted
+// trailing ones from the schema's defaults, runs it, and converts the result back.
+Napi::Value callMethod(tt::Args& a, const torch::jit::Module& m, const std::string& name, size_t argsAt) {
+  torch::jit::Method method = methodOf(a, m, name);
+  if (!a.has(argsAt) || !a[argsAt].IsArray()) a.typeError(argsAt, "an array of arguments");
+  Napi::Array values = a[argsAt].As<Napi::Array>();
+  const c10::FunctionSchema& schema = method.function().getSchema();
+  const auto& params = schema.arguments();
+  size_t declared = params.empty() ? 0 : params.size() - 1;
+  if (values.Length() > declared) {
+    std::ostringstream text;
+    text << schema;
+    a.rangeError(argsAt, "holds " + std::to_string(values.Length()) + " arguments; " + name + " takes " + std::to_string(declared) + ": " + text.str());
+  }
+  std::vector<c10::IValue> stack;
+  stack.reserve(declared);
+  for (size_t k = 0; k < declared; k++) {
+    const c10::Argument& param = params[k + 1];
+    Napi::Value v = k < values.Length() ? values.Get(static_cast<uint32_t>(k)) : a.env().Undefined();
+    if (v.IsUndefined() && param.default_value()) {
+      stack.push_back(*param.default_value());
+      continue;
+    }
+    if (v.IsUndefined() && param.type()->kind() != c10::TypeKind::OptionalType)
+      throw tt::ArgError(tt::ArgError::Type, name + ": argument '" + param.name() + "' (" + param.type()->annotation_str() + ") is missing");
+    stack.push_back(tt::jit::toIValue(a.state(), v, param.type(), name + ": argument '" + param.name() + "'"));
+  }
+  c10::IValue result = method(std::move(stack));
+  tt::jit::checkReturnable(result, name);
+  return tt::jit::fromIValue(a.state(), a.env(), result);
+}
+
+// jitLoad(path, device?) -> id. A missing file or a file that is no TorchScript archive is an
+// error naming the path (libtorch's own message alone does not always say which file).
+TT_BINDING(jitLoad) {
+  std::string path = a.string(0);
+  c10::optional<c10::Device> device;
+  if (a.has(1)) device = a.device(1);
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
+  if (S_ISDIR(info.st_mode)) throw std::runtime_error("'" + path + "' is a directory, not a TorchScript file");
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, device);
+  } catch (...) {
+    throw std::runtime_error("'" + path + "' could not be loaded as a TorchScript module: " + reason());
+  }
+  ModuleTable& table = tableOf(a);
+  int64_t id = table.next++;
+  table.modules.emplace(id, std::move(module));
+  return Napi::Number::New(a.env(), static_cast<double>(id));
+}
+
+TT_BINDING(jitSave) {
+  torch::jit::Module& m = moduleAt(a, 0);
+  std::string path = a.string(1);
+  try {
+    m.save(path);
+  } catch (...) {
+    throw std::runtime_error("could not write '" + path + "': " + reason());
+  }
+  return a.undefined();
+}
+
+TT_BINDING(jitFree) {
+  int64_t id = a.int64(0);
+  tableOf(a).modules.erase(id);
+  return a.undefined();
+}
+
+TT_BINDING(jitNamedParameters) { return namedTensors(a, moduleAt(a, 0).named_parameters(a.boolean(1, true))); }
+TT_BINDING(jitNamedBuffers) { return namedTensors(a, moduleAt(a, 0).named_buffers(a.boolean(1, true))); }
+
+// jitNamedModules(id) -> [[dotted name, id], ...]: every submodule, pre-order as named_modules()
+// lists them, each under a new id of its own. A submodule shares its object with the parent
+// (not a copy), so its methods, parameters and training flag are the parent's.
+TT_BINDING(jitNamedModules) {
+  ModuleTable& table = tableOf(a);
+  std::vector<std::pair<std::string, torch::jit::Module>> subs;
+  for (const auto& sub : moduleAt(a, 0).named_modules())
+    if (!sub.name.empty()) subs.emplace_back(sub.name, sub.value);
+  Napi::Array out = Napi::Array::New(a.env(), subs.size());
+  for (size_t k = 0; k < subs.size(); k++) {
+    int64_t id = table.next++;
+    table.modules.emplace(id, subs[k].second);
+    Napi::Array pair = Napi::Array::New(a.env(), 2);
+    pair.Set(0u, subs[k].first);
+    pair.Set(1u, Napi::Number::New(a.env(), static_cast<double>(id)));
+    out.Set(static_cast<uint32_t>(k), pair);
+  }
+  return out;
+}
+
+// jitTrain(id, mode, recursive = true): recursive is Module.train(); otherwise this module's own
+// flag only, as the JS tree sets each submodule's flag itself.
+TT_BINDING(jitTrain) {
+  torch::jit::Module& m = moduleAt(a, 0);
+  bool mode = a.boolean(1, true);
+  if (a.boolean(2, true)) m.train(mode);
+  else if (m.hasattr("training")) m.setattr("training", mode);
+  return a.undefined();
+}
+
+// The class name the module was scripted from, e.g. 'Linear' (Python's original_name).
+TT_BINDING(jitTypeName) {
+  auto name = moduleAt(a, 0).type()->name();
+  return a.ret(name ? name->name() : std::string("Module"));
+}
+
+TT_BINDING(jitIsTraining) { return a.ret(moduleAt(a, 0).is_training()); }
+
+TT_BINDING(jitForward) { return callMethod(a, moduleAt(a, 0), "forward", 1); }
+TT_BINDING(jitRunMethod) { return callMethod(a, moduleAt(a, 0), a.string(1), 2); }
+
+TT_BINDING(jitMethodNames) {
+  auto methods = moduleAt(a, 0).get_methods();
+  Napi::Array out = Napi::Array::New(a.env(), methods.size());
+  for (size_t k = 0; k < methods.size(); k++) out.Set(static_cast<uint32_t>(k), methods[k].name());
+  return out;
+}
+
+// The method's schema as TorchScript prints it, e.g. "forward(__torch__.M self, Tensor x) -> Tensor".
+TT_BINDING(jitMethodSchema) {
+  torch::jit::Module& m = moduleAt(a, 0);
+  std::ostringstream text;
+  text << methodOf(a, m, a.string(1)).function().getSchema();
+  return a.ret(text.str());
+}
+
+}  // namespace
+
+namespace tt {
+void registerJit(Napi::Env env, Napi::Object e) {
+  const EnvState* s = &state();
+  env.AddCleanupHook([s]() {
+    std::lock_guard<std::mutex> lock(tablesMutex);
+    tables().erase(s);
+  });
+  TT_EXPORT(e, jitLoad); TT_EXPORT(e, jitSave); TT_EXPORT(e, jitFree);
+  TT_EXPORT(e, jitNamedParameters); TT_EXPORT(e, jitNamedBuffers); TT_EXPORT(e, jitNamedModules);
+  TT_EXPORT(e, jitTrain); TT_EXPORT(e, jitIsTraining); TT_EXPORT(e, jitTypeName);
+  TT_EXPORT(e, jitForward); TT_EXPORT(e, jitRunMethod); TT_EXPORT(e, jitMethodNames); TT_EXPORT(e, jitMethodSchema);
+}
+}  // namespace tt
