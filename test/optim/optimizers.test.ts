@@ -42,7 +42,7 @@ for i in range(${steps}):
     losses.append(loss.item())
 out = {"params": [p.detach() for p in m.parameters()], "losses": losses}`;
 
-interface Case { name: string; ts: (m: nn.Module) => optim.Optimizer; py: string }
+interface Case { name: string; ts: (m: nn.Sequential) => optim.Optimizer; py: string }
 const cases: Case[] = [
   { name: 'AdamW defaults', ts: (m) => new optim.AdamW(m.parameters()), py: 'opt = torch.optim.AdamW(m.parameters())' },
   { name: 'AdamW lr, betas, eps, weight decay', ts: (m) => new optim.AdamW(m.parameters(), { lr: 3e-3, betas: [0.8, 0.95], eps: 1e-6, weightDecay: 0.1 }),
