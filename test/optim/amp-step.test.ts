@@ -1,6 +1,7 @@
 // GradScaler, clipping, the one-call step function and autocast against PyTorch; gradient
 // accumulation normalised by the items of the whole accumulated batch.
 import { afterAll, describe, expect, it } from 'vitest';
+import { GradientAccumulator } from '../../lib/engine/index.js';
 import { type Tensor, amp, nn, optim, torch } from '../../lib/index.js';
 import { type PyTensor, TorchPython, compareTensors } from '../helpers/python.js';
 
@@ -149,6 +150,37 @@ describe('gradient accumulation normalised by the whole window', () => {
     expect(items).toBe(11);
     optSmall.step({ gradDivisor: items });
     small.parameters().forEach((p, i) => expect(p.allclose(big.parameters()[i], { rtol: 0, atol: 1e-6 })).toBe(true));
+  });
+
+  it('a short last window is normalised by what it holds (GradientAccumulator)', () => {
+    // 3 micro-batches, windows of 2: [0, 1] then the short [2], each one update
+    const acc = new GradientAccumulator(2);
+    const accumulated = build(), reference = build();
+    const stepA = new optim.OptimizerStep(new optim.SGD(accumulated.parameters(), { lr: 0.5 }));
+    const stepR = new optim.OptimizerStep(new optim.SGD(reference.parameters(), { lr: 0.5 }));
+    acc.startEpoch(3);
+    const windows: number[][] = [];
+    for (const row of [1, 3, 0]) {
+      const stats = torch.scope(() => {
+        const [loss, n] = summed(accumulated, [row]);
+        loss.backward();
+        return acc.add(n);
+      });
+      if (stats.isBoundary) {
+        windows.push([stats.microBatches, stats.items]);
+        stepA.step({ gradDivisor: stats.items });
+      }
+    }
+    expect(windows).toEqual([[2, 9], [1, 2]]);
+    for (const rows of [[1, 3], [0]]) {
+      torch.scope(() => {
+        const [loss, n] = summed(reference, rows);
+        loss.div(n).backward();
+      });
+      stepR.step();
+    }
+    accumulated.parameters().forEach((p, i) => expect(p.allclose(reference.parameters()[i], { rtol: 0, atol: 1e-6 })).toBe(true));
+    expect(() => new GradientAccumulator(0)).toThrow(/positive integer/);
   });
 });
 
