@@ -14,3 +14,4 @@ export type { GradOptions } from './core/autograd.js';
 export { TorchError, OutOfMemoryError } from './core/errors.js';
 export * as io from './io/index.js';
 export * as jit from './jit/index.js';
+export * as models from './models/index.js';
