@@ -34,7 +34,8 @@ void Optimizer::zeroGrad(bool setToNone) {
 }
 
 // torch/optim/adam.py, _single_tensor_adam with decoupled_weight_decay=True (AdamW), the
-// non-capturable branch: scalar arithmetic in double, exactly as Python computes it.
+// non-capturable branch (1.13: adamw.py's _single_tensor_adamw): scalar arithmetic in double,
+// exactly as Python computes it.
 void Optimizer::stepAdamW(ParamGroup& g) {
   for (auto& param : g.params) {
     if (!param.grad().defined()) continue;
@@ -48,13 +49,23 @@ void Optimizer::stepAdamW(ParamGroup& g) {
     }
     s.step.add_(1);
     if (g.weightDecay != 0) param.mul_(1 - g.lr * g.weightDecay);
+    // PyTorch 2 moved the first moment to lerp_ and the bias correction to ** 0.5; 1.13 used
+    // mul_/add_ and math.sqrt. Each target follows its own PyTorch, to the bit.
+#if TT_TORCH_AT_LEAST(2, 0)
     s.expAvg.lerp_(grad, 1 - g.beta1);
+#else
+    s.expAvg.mul_(g.beta1).add_(grad, 1 - g.beta1);
+#endif
     s.expAvgSq.mul_(g.beta2).addcmul_(grad, grad, 1 - g.beta2);
     double step = s.step.item<double>();
     double biasCorrection1 = 1 - std::pow(g.beta1, step);
     double biasCorrection2 = 1 - std::pow(g.beta2, step);
     double stepSize = g.lr / biasCorrection1;
+#if TT_TORCH_AT_LEAST(2, 0)
     double biasCorrection2Sqrt = std::pow(biasCorrection2, 0.5);
+#else
+    double biasCorrection2Sqrt = std::sqrt(biasCorrection2);
+#endif
     at::Tensor denom;
     if (g.amsgrad) {
       if (!s.maxExpAvgSq.defined()) s.maxExpAvgSq = at::zeros_like(param, at::MemoryFormat::Preserve);

@@ -22,6 +22,8 @@ export interface ModuleCase {
   tol?: { rtol?: number; atol?: number };
   /** Skip the gradient of the inputs (integer inputs). */
   noInputGrad?: boolean;
+  /** The PyTorch major version the Python side needs (RMSNorm, sdpa, is_causal arrived in 2.x). */
+  since?: number;
 }
 
 interface PyResult { keys: string[]; state: PyTensor[]; out: PyTensor; grads: PyTensor[]; inputGrads: PyTensor[] }

@@ -25,6 +25,8 @@ export interface OpCase {
   /** A Python expression over the same names (torch and F are in scope). */
   py: string;
   tol?: { rtol?: number; atol?: number };
+  /** The PyTorch major version the Python side needs. */
+  since?: number;
 }
 
 function makeBase(spec: InputSpec): Tensor {
