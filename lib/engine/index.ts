@@ -1,2 +1,11 @@
-// torchtrain's engine (wave 1 part 4 builds the Trainer here).
+// torchtrain's engine: the Trainer and what it is built from.
+export { Trainer, type TrainerOptions } from './trainer.js';
+export { parseTrainingConfig, ConfigError, type TrainingConfig, type TrainingConfigInput } from './config.js';
+export { DefaultHooks, type TrainingHooks, type TrainerView, type StepInfo, type EpochResult, type FitResult } from './hooks.js';
+export { EarlyStopping, LearningRateMonitor, ProgressBar, GradientMonitorCallback } from './callbacks.js';
+export { GradientMonitor, type GradientHealth, type GradientMonitorOptions } from './gradient-monitor.js';
 export { GradientAccumulator, type AccumulationStats } from './gradient-accumulator.js';
+export { StandardStrategy, FinetuneStrategy, type TrainingStrategy, type FinetuneOptions } from './strategies.js';
+export { extensions, type Extension } from './extensions.js';
+export { type BatchSource } from './loops.js';
+export * from './adapters/index.js';

@@ -1,0 +1,118 @@
+// Callbacks, each a small class doing one thing (as Lightning's): EarlyStopping,
+// LearningRateMonitor, ProgressBar and GradientMonitorCallback.
+import cliProgress from 'cli-progress';
+import { type Module } from '../nn/module.js';
+import { GradientMonitor, type GradientHealth, type GradientMonitorOptions } from './gradient-monitor.js';
+import { DefaultHooks, type EpochResult, type StepInfo, type TrainerView } from './hooks.js';
+
+/** Stops when a validation metric stops improving for `patience` checks (or turns non-finite). */
+export class EarlyStopping extends DefaultHooks {
+  private best: number;
+  private bad = 0;
+
+  constructor(readonly options: { monitor?: string; patience?: number; minDelta?: number; mode?: 'min' | 'max'; stopOnNonFinite?: boolean } = {}) {
+    super();
+    this.best = (options.mode ?? 'min') === 'min' ? Infinity : -Infinity;
+  }
+
+  override onValidationEnd(t: TrainerView, metrics: Record<string, number>): void {
+    const monitor = this.options.monitor ?? 'loss';
+    const value = metrics[monitor];
+    if (value === undefined) throw new RangeError(`EarlyStopping: validation produced no '${monitor}' (it has: ${Object.keys(metrics).join(', ')})`);
+    if (!Number.isFinite(value)) {
+      if (this.options.stopOnNonFinite ?? true) t.requestStop(`EarlyStopping: ${monitor} is ${value}`);
+      return;
+    }
+    const delta = this.options.minDelta ?? 0;
+    const better = (this.options.mode ?? 'min') === 'min' ? value < this.best - delta : value > this.best + delta;
+    if (better) {
+      this.best = value;
+      this.bad = 0;
+    } else if (++this.bad >= (this.options.patience ?? 3)) {
+      t.requestStop(`EarlyStopping: ${monitor} did not improve for ${this.bad} validations (best ${this.best})`);
+    }
+  }
+}
+
+/** Records the learning rate of each group at every optimizer step. */
+export class LearningRateMonitor extends DefaultHooks {
+  readonly history: { step: number; lrs: number[] }[] = [];
+
+  override onTrainBatchEnd(t: TrainerView, info: StepInfo): void {
+    if (!info.optimizerStep) return;
+    this.history.push({ step: info.step, lrs: info.optimizerStep.lr });
+    t.logs.lr = info.optimizerStep.lr[0];
+  }
+}
+
+/** A live bar with rate and ETA on a TTY; plain log lines every logEveryNSteps otherwise. */
+export class ProgressBar extends DefaultHooks {
+  private bar: cliProgress.SingleBar | null = null;
+  private totalBatches = 0;
+
+  constructor(readonly options: { stream?: NodeJS.WriteStream; logEvery?: number; label?: string } = {}) {
+    super();
+  }
+
+  private get stream(): NodeJS.WriteStream {
+    return this.options.stream ?? process.stderr;
+  }
+
+  override onTrainEpochStart(t: TrainerView, epoch: number): void {
+    const length = (t as unknown as { batchesPerEpoch?: number | null }).batchesPerEpoch;
+    this.totalBatches = length ?? 0;
+    if (!this.stream.isTTY) return;
+    this.bar = new cliProgress.SingleBar({
+      stream: this.stream,
+      format: `${this.options.label ?? 'epoch'} ${epoch + 1} |{bar}| {value}/{total} batches | {rate} it/s | ETA {eta_formatted} | loss {loss}`,
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic);
+    this.bar.start(this.totalBatches || 1, 0, { loss: '-', rate: '-' });
+  }
+
+  override onTrainBatchEnd(t: TrainerView, info: StepInfo): void {
+    if (this.bar) {
+      const seconds = Math.max(1e-9, (performance.now() - ((this.bar as unknown as { startTime: number }).startTime ?? performance.now())) / 1000);
+      this.bar.update(info.batchIndex + 1, { loss: info.loss.toFixed(4), rate: ((info.batchIndex + 1) / seconds).toFixed(1) });
+      return;
+    }
+    const every = this.options.logEvery ?? 10;
+    if (info.optimizerStep && info.step % every === 0) {
+      const lr = info.optimizerStep.lr[0];
+      this.stream.write(`epoch ${info.epoch + 1} step ${info.step}${this.totalBatches ? ` (${info.batchIndex + 1}/${this.totalBatches})` : ''} loss ${info.loss.toFixed(4)} lr ${lr.toExponential(3)}\n`);
+    }
+  }
+
+  override onTrainEpochEnd(_t: TrainerView, r: EpochResult): void {
+    this.bar?.stop();
+    this.bar = null;
+    const val = r.validation ? ` | val ${Object.entries(r.validation).filter(([k]) => k !== 'throughput').map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}` : '';
+    this.stream.write(`epoch ${r.epoch + 1}: loss ${r.loss.toFixed(4)} | ${r.throughput.toFixed(0)} items/s | ${r.seconds.toFixed(1)} s${val}\n`);
+  }
+
+  override onException(): void {
+    this.bar?.stop();
+  }
+}
+
+/** Checks gradient health every N optimizer steps; warns on inf/NaN and exploding gradients. */
+export class GradientMonitorCallback extends DefaultHooks {
+  readonly monitor: GradientMonitor;
+  readonly history: { step: number; health: GradientHealth }[] = [];
+
+  constructor(readonly options: GradientMonitorOptions & { everyNSteps?: number; onHealth?: (h: GradientHealth, step: number) => void } = {}) {
+    super();
+    this.monitor = new GradientMonitor(options);
+  }
+
+  override onBeforeOptimizerStep(t: TrainerView): void {
+    const every = this.options.everyNSteps ?? 1;
+    if ((t.step + 1) % every !== 0) return;
+    const health = this.monitor.check(t.model as Module);
+    this.history.push({ step: t.step + 1, health });
+    t.logs.gradNorm = health.globalNorm;
+    this.options.onHealth?.(health, t.step + 1);
+    if (health.nonFinite.length) process.emitWarning(`step ${t.step + 1}: non-finite gradients in ${health.nonFinite.slice(0, 5).join(', ')}${health.nonFinite.length > 5 ? ', ...' : ''}`, 'GradientWarning');
+    else if (health.exploding) process.emitWarning(`step ${t.step + 1}: exploding gradients (norm ${health.globalNorm.toExponential(2)})`, 'GradientWarning');
+  }
+}
