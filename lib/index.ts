@@ -15,6 +15,7 @@ export { TorchError, OutOfMemoryError } from './core/errors.js';
 export * as io from './io/index.js';
 export * as jit from './jit/index.js';
 export * as models from './models/index.js';
+export * as data from './data/index.js';
 export * as engine from './engine/index.js';
 export { Trainer } from './engine/trainer.js';
 export * as task from './task/index.js';

@@ -1,0 +1,281 @@
+// DataLoader: batches from a dataset, as torch.utils.data.DataLoader. Each iteration is one epoch
+// (`for await (const batch of loader)`); its order comes from the sampler and the epoch alone,
+// so runs repeat exactly. Batch tensors are made when the consumer asks for the batch (in the
+// tensor scope current at that `next()`), so a training step's scope frees its batch; prefetched
+// batches wait as plain typed arrays, never as tensors.
+import { z } from 'zod';
+import { torch } from '../core/torch.js';
+import type { Batch } from '../loss/types.js';
+import { assembleBatch, fetchSamples, type AssembledBatch, type FilteredSample } from './batch-assembly.js';
+import { defaultCollate, plainToTensors, type CollateContext, type CollateFn } from './collate.js';
+import { type CollateOptions, type CollateRules, resolveCollateOptions } from './collate-rules.js';
+import { hasWorkerSource, isIterableDataset, isMapDataset, type Dataset, type DatasetSource } from './dataset.js';
+import { RandomSampler, type Sampler, SequentialSampler } from './samplers.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface DataLoaderOptions<T = unknown, B = Batch> {
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** A seeded RandomSampler (default false); not with `sampler`, nor for iterable datasets. */
+  shuffle?: boolean;
+  /** The shuffle seed (default 0); with the epoch it fixes the order. */
+  seed?: number;
+  /** Drop the last batch when it is short (default false). */
+  dropLast?: boolean;
+  /** Which indices an epoch visits (SequentialSampler, RandomSampler, DistributedSampler, yours). */
+  sampler?: Sampler;
+  /** Makes a batch from samples; always preferred to the default collate. Runs on the main thread. */
+  collate?: CollateFn<T, B>;
+  /** Options of the default collate (task, padTokenId, padToMultipleOf, dtypes, ...). */
+  collateOptions?: CollateOptions;
+  /** Worker threads that read samples and run the default collate's plain phase (default 0: the main thread). */
+  numWorkers?: number;
+  /** Batches requested ahead of the consumer with workers (default 2 per worker). */
+  prefetch?: number;
+  /** Drop samples with zero-length sequence fields, with one warning per epoch (default true). */
+  filterEmpty?: boolean;
+}
+
+const schema = z.object({
+  batchSize: z.number().int().positive().default(1),
+  shuffle: z.boolean().default(false),
+  seed: z.number().int().default(0),
+  dropLast: z.boolean().default(false),
+  numWorkers: z.number().int().min(0).default(0),
+  prefetch: z.number().int().positive().optional(),
+  filterEmpty: z.boolean().default(true),
+}).loose();
+
+export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
+  readonly dataset: Dataset<T>;
+  readonly batchSize: number;
+  readonly dropLast: boolean;
+  readonly numWorkers: number;
+  readonly prefetch: number;
+  readonly filterEmpty: boolean;
+  /** Undefined for iterable datasets. */
+  readonly sampler: Sampler | undefined;
+  /** Every batch is made of new tensors, which the Trainer's loops dispose after the step. */
+  readonly yieldsFreshBatches = true;
+  private readonly collate: CollateFn<T, B> | undefined;
+  private readonly collateRules: CollateRules;
+  private readonly collateOptions: CollateOptions;
+  private nextEpoch = 0;
+  private pool: Promise<WorkerPool> | undefined;
+  private streams = 0;
+
+  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    const parsed = schema.safeParse(options);
+    if (!parsed.success) throw new TypeError(`DataLoader options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+    const o = parsed.data;
+    const known = new Set(['batchSize', 'shuffle', 'seed', 'dropLast', 'sampler', 'collate', 'collateOptions', 'numWorkers', 'prefetch', 'filterEmpty']);
+    const unknown = Object.keys(options).filter((k) => !known.has(k));
+    if (unknown.length) throw new TypeError(`DataLoader options: unknown option(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+    if (!dataset || (!isMapDataset(dataset) && !isIterableDataset(dataset))) {
+      throw new TypeError('DataLoader: the dataset must be map-style (length + get(i)) or iterable (an async iterator)');
+    }
+    if (options.collate !== undefined && typeof options.collate !== 'function') throw new TypeError('DataLoader options: collate must be a function (samples, context) => batch');
+    this.dataset = dataset;
+    this.batchSize = o.batchSize;
+    this.dropLast = o.dropLast;
+    this.numWorkers = o.numWorkers;
+    this.prefetch = o.prefetch ?? 2 * Math.max(1, o.numWorkers);
+    this.filterEmpty = o.filterEmpty;
+    this.collate = options.collate;
+    this.collateOptions = { ...options.collateOptions, filterEmpty: false };
+    this.collateRules = resolveCollateOptions(this.collateOptions, 'DataLoader collateOptions');
+    if (isMapDataset(dataset)) {
+      if (options.sampler && o.shuffle) throw new TypeError('DataLoader: sampler and shuffle are mutually exclusive (PyTorch\'s rule); give the sampler its own shuffling');
+      if (options.sampler && (typeof options.sampler.indices !== 'function' || typeof options.sampler.length !== 'number')) {
+        throw new TypeError('DataLoader options: sampler must have length and indices(epoch)');
+      }
+      this.sampler = options.sampler ?? (o.shuffle ? new RandomSampler(dataset.length, { seed: o.seed }) : new SequentialSampler(dataset.length));
+    } else {
+      if (options.sampler || o.shuffle) throw new TypeError('DataLoader: an iterable dataset is read in order; shuffle and sampler need a map-style dataset (e.g. JsonlDataset.index())');
+      this.sampler = undefined;
+    }
+    if (this.numWorkers > 0 && !hasWorkerSource(dataset)) {
+      throw new TypeError('DataLoader: numWorkers > 0 needs a dataset that can be rebuilt in a worker thread: give it workerSource() returning { module: import.meta.url, export, args }, or load it with data.datasetFromModule(module, exportName, args); TensorDataset and other tensor-holding datasets need numWorkers 0');
+    }
+  }
+
+  /** Batches per epoch, when the number of samples is known. */
+  get length(): number | undefined {
+    const n = this.sampler ? this.sampler.length : (this.dataset as { length?: number }).length;
+    if (n === undefined) return undefined;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The epoch the next iteration uses. */
+  get epoch(): number {
+    return this.nextEpoch;
+  }
+
+  /** Sets the epoch of the next iteration (each iteration then advances it by one), as sampler.set_epoch. */
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DataLoader.setEpoch: epoch must be a non-negative integer; got ${epoch}`);
+    this.nextEpoch = epoch;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    const epoch = this.nextEpoch++;
+    return this.run(epoch);
+  }
+
+  /** Stops the worker threads (they also stop with the process); the loader can start them again. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool.catch(() => undefined))?.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async *run(epoch: number): AsyncGenerator<B> {
+    const filtered: FilteredSample[] = [];
+    try {
+      if (this.numWorkers === 0 && this.sampler) {
+        const dataset = this.dataset as { get(i: number): unknown };
+        for (const indices of this.batchesOf(epoch)) {
+          // Reading and collating share one scope: samples that are tensors (TensorDataset rows)
+          // are freed once stacked, and only the batch moves on, into the consumer's scope.
+          const out = await torch.scope(async () => {
+            const assembled = assembleBatch(await fetchSamples(dataset, indices), indices, null, this.filterEmpty);
+            filtered.push(...assembled.filtered);
+            return assembled.indices.length ? { batch: await this.finish(assembled, epoch) } : undefined;
+          });
+          if (out) yield out.batch;
+        }
+        return;
+      }
+      const source = this.numWorkers === 0 ? this.mainThreadStream() : this.sampler ? this.workerBatches(epoch) : this.workerStream();
+      for await (const assembled of source) {
+        filtered.push(...assembled.filtered);
+        if (assembled.indices.length === 0) continue;
+        // The short last block of a stream (map-style batches are cut by batchesOf).
+        if (this.dropLast && assembled.indices.length + assembled.filtered.length < this.batchSize) continue;
+        yield await this.finish(assembled, epoch);
+      }
+    } finally {
+      if (filtered.length) {
+        const fields = [...new Set(filtered.flatMap((f) => f.fields))];
+        process.emitWarning(`DataLoader dropped ${filtered.length} empty sample(s) in epoch ${epoch} (zero-length ${fields.join(', ')}; e.g. dataset index ${filtered[0]!.index}); clean the dataset or pass filterEmpty: false`, {
+          type: 'DataWarning',
+          code: 'TORCHTRAIN_EMPTY_SAMPLES',
+        });
+      }
+    }
+  }
+
+  /** Collates on the main thread: the user's collate, else the plain batch made into tensors. */
+  private async finish(assembled: AssembledBatch, epoch: number): Promise<B> {
+    const context: CollateContext = { indices: assembled.indices, epoch };
+    if (this.collate) return this.collate(assembled.samples as T[], context);
+    if (assembled.plain) return plainToTensors(assembled.plain, { ...this.collateRules, indices: assembled.indices }) as B;
+    return defaultCollate(assembled.samples!, { ...this.collateOptions, indices: assembled.indices }) as B;
+  }
+
+  private batchesOf(epoch: number): number[][] {
+    const order = this.sampler!.indices(epoch);
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += this.batchSize) {
+      const batch = order.slice(i, i + this.batchSize);
+      if (batch.length < this.batchSize && this.dropLast) break;
+      batches.push(batch);
+    }
+    return batches;
+  }
+
+  /** An iterable dataset read on the main thread, in blocks of batchSize. */
+  private async *mainThreadStream(): AsyncGenerator<AssembledBatch> {
+    let block: unknown[] = [];
+    let position = 0;
+    for await (const sample of this.dataset as AsyncIterable<unknown>) {
+      block.push(sample);
+      if (block.length === this.batchSize) {
+        yield assembleBatch(block, block.map((_, i) => position + i), null, this.filterEmpty);
+        position += block.length;
+        block = [];
+      }
+    }
+    if (block.length) yield assembleBatch(block, block.map((_, i) => position + i), null, this.filterEmpty);
+  }
+
+  private startPool(): Promise<WorkerPool> {
+    if (!this.pool) {
+      const source = (this.dataset as unknown as { workerSource(): DatasetSource }).workerSource();
+      // A failed start is not cached: the next iteration tries again (after the dataset is fixed).
+      const pool = WorkerPool.start(source, this.numWorkers).catch((e: unknown) => {
+        if (this.pool === pool) this.pool = undefined;
+        throw e;
+      });
+      this.pool = pool;
+    }
+    return this.pool;
+  }
+
+  /** What workers run: the plain phase of the default collate, or nothing for a user collate. */
+  private get workerCollate(): CollateOptions | null {
+    return this.collate ? null : this.collateOptions;
+  }
+
+  private async *workerBatches(epoch: number): AsyncGenerator<AssembledBatch> {
+    const pool = await this.startPool();
+    const batches = this.batchesOf(epoch);
+    const pending = new Map<number, Promise<AssembledBatch>>();
+    let sent = 0;
+    const refill = () => {
+      while (sent < batches.length && pending.size < this.prefetch) {
+        const k = sent++;
+        const p = pool.request(k % pool.size, { type: 'batch', indices: batches[k]!, collate: this.workerCollate, filterEmpty: this.filterEmpty }).then((r) => r.batch!);
+        p.catch(() => {}); // awaited below; an abandoned iteration must not raise unhandled rejections
+        pending.set(k, p);
+      }
+    };
+    for (let k = 0; k < batches.length; k++) {
+      refill();
+      const result = await pending.get(k)!;
+      pending.delete(k);
+      refill();
+      yield result;
+    }
+  }
+
+  private async *workerStream(): AsyncGenerator<AssembledBatch> {
+    const pool = await this.startPool();
+    const stream = this.streams++;
+    const n = pool.size;
+    await Promise.all(Array.from({ length: n }, (_, w) => pool.request(w, { type: 'stream', stream, shard: { shard: w, numShards: n, blockSize: this.batchSize } })));
+    const pending = new Map<number, Promise<{ batch?: AssembledBatch; done?: boolean }>>();
+    let sent = 0;
+    let ended = false;
+    const refill = () => {
+      while (!ended && pending.size < this.prefetch) {
+        const k = sent++;
+        const p = pool.request(k % n, { type: 'next', stream, collate: this.workerCollate, filterEmpty: this.filterEmpty });
+        p.catch(() => {});
+        pending.set(k, p);
+      }
+    };
+    try {
+      for (let k = 0; ; k++) {
+        refill();
+        const result = await pending.get(k)!;
+        pending.delete(k);
+        if (result.done) {
+          ended = true;
+          break;
+        }
+        refill();
+        yield result.batch!;
+      }
+    } finally {
+      ended = true;
+      // Let every worker finish what it was sent, then drop the stream's iterator.
+      await Promise.allSettled([...pending.values()]);
+      await Promise.allSettled(Array.from({ length: n }, (_, w) => pool.request(w, { type: 'endStream', stream })));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// TextCorpus: a text tokenized once and cut into fixed-length blocks for language modelling, as
+// nanoGPT's data loader does. Block i starts at token i * stride; a remainder too short for a
+// whole block is dropped. With stride 1 and a shuffling loader every offset is a sample, which
+// is nanoGPT's random-offset sampling made deterministic and epoch-based.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { checkIndex, type DatasetSource, type MapDataset, type WorkerConstructible } from './dataset.js';
+import { CharTokenizer, type Tokenizer } from './tokenizers.js';
+
+/**
+ * - 'none' (default): only `input_ids` = tokens[s, s + blockSize). For torchtrain's causal_lm
+ *   loss (losses, TaskSpec type 'causal_lm'), which shifts by itself as Hugging Face's models do:
+ *   logits[:, :-1] against input_ids[:, 1:].
+ * - 'next-token': also `labels` = tokens[s + 1, s + blockSize + 1), already shifted (nanoGPT's
+ *   x, y), for a hand-written loop comparing logits[t] with labels[t] by plain cross entropy.
+ *   Do not give these to the causal_lm loss: it would shift them a second time.
+ */
+export type LmLabels = 'next-token' | 'none';
+
+const optionsSchema = z.object({
+  blockSize: z.number().int().positive(),
+  stride: z.number().int().positive().optional(),
+  labels: z.enum(['next-token', 'none']).default('none'),
+  fields: z.object({ inputs: z.string().min(1).default('input_ids'), labels: z.string().min(1).default('labels') }).strict().default({ inputs: 'input_ids', labels: 'labels' }),
+}).strict();
+
+export interface TextCorpusOptions {
+  /** Tokens per sample. */
+  blockSize: number;
+  /** Tokens between the starts of consecutive blocks; blockSize (no overlap) by default. */
+  stride?: number;
+  labels?: LmLabels;
+  /** Sample field names; input_ids and labels by default (TaskSpec's defaults). */
+  fields?: { inputs?: string; labels?: string };
+  /** How the text becomes ids; a CharTokenizer of the text itself by default. */
+  tokenizer?: Tokenizer;
+}
+
+/** Already-tokenized text: what a worker thread receives instead of the text and tokenizer. */
+export interface TokenizedText {
+  tokens: ArrayLike<number>;
+  vocabSize: number;
+}
+
+export type TextCorpusSample = Record<string, Int32Array>;
+
+export class TextCorpus implements MapDataset<TextCorpusSample>, WorkerConstructible {
+  readonly tokens: Int32Array;
+  readonly vocabSize: number;
+  /** Undefined when the corpus was built from tokens (as in a worker). */
+  readonly tokenizer: Tokenizer | undefined;
+  readonly blockSize: number;
+  readonly stride: number;
+  readonly labels: LmLabels;
+  readonly fields: { inputs: string; labels: string };
+  readonly length: number;
+
+  constructor(source: string | TokenizedText, options: TextCorpusOptions) {
+    const { tokenizer, ...rest } = options ?? ({} as TextCorpusOptions);
+    const parsed = optionsSchema.safeParse(rest);
+    if (!parsed.success) {
+      throw new TypeError(`TextCorpus options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+    }
+    const o = parsed.data;
+    if (typeof source === 'string') {
+      this.tokenizer = tokenizer ?? CharTokenizer.fromText(source);
+      this.tokens = Int32Array.from(this.tokenizer.encode(source));
+      this.vocabSize = this.tokenizer.vocabSize;
+    } else if (source && typeof source === 'object' && source.tokens !== undefined) {
+      this.tokenizer = tokenizer;
+      this.tokens = source.tokens instanceof Int32Array ? source.tokens : Int32Array.from(source.tokens);
+      this.vocabSize = source.vocabSize;
+    } else {
+      throw new TypeError('TextCorpus: give a text (string) or { tokens, vocabSize }');
+    }
+    this.blockSize = o.blockSize;
+    this.stride = o.stride ?? o.blockSize;
+    this.labels = o.labels;
+    this.fields = o.fields;
+    // A 'next-token' sample reads one token past its block (the last label).
+    const span = this.blockSize + (this.labels === 'next-token' ? 1 : 0);
+    this.length = this.tokens.length < span ? 0 : Math.floor((this.tokens.length - span) / this.stride) + 1;
+    if (this.length === 0) {
+      throw new RangeError(`TextCorpus: the text has ${this.tokens.length} tokens, fewer than one block needs (${span}); use a smaller blockSize or a longer text`);
+    }
+  }
+
+  /** Reads a UTF-8 text file. */
+  static fromFile(path: string, options: TextCorpusOptions): TextCorpus {
+    return new TextCorpus(readFileSync(path, 'utf8'), options);
+  }
+
+  /** The sample of block `index`: fresh arrays (not views of the corpus, which would clone it whole when posted). */
+  get(index: number): TextCorpusSample {
+    checkIndex(index, this.length, 'TextCorpus');
+    const start = index * this.stride;
+    const sample: TextCorpusSample = { [this.fields.inputs]: this.tokens.slice(start, start + this.blockSize) };
+    if (this.labels === 'next-token') sample[this.fields.labels] = this.tokens.slice(start + 1, start + 1 + this.blockSize);
+    return sample;
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    if (!this.tokenizer) throw new Error('TextCorpus.decode: this corpus was built from tokens and has no tokenizer');
+    return this.tokenizer.decode(ids);
+  }
+
+  /** Workers get the token ids (the tokenizer, an object with methods, cannot be sent). */
+  workerSource(): DatasetSource {
+    return {
+      module: import.meta.url,
+      export: 'TextCorpus',
+      args: [{ tokens: this.tokens, vocabSize: this.vocabSize }, { blockSize: this.blockSize, stride: this.stride, labels: this.labels, fields: this.fields }],
+    };
+  }
+}
