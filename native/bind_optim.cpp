@@ -246,18 +246,13 @@ TT_BINDING(optimTrainStep) {
   at::NoGradGuard noGrad;
   auto grads = gradsOf(opt.allParams());
   // One multiply undoes both the loss scale and the accumulation's normalisation.
-  at::Tensor foundInf = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(grads.empty() ? at::kCPU : grads[0].device()));
-  if (scale) {
-    at::Tensor inv = scale->to(at::kDouble).reciprocal().mul(1.0 / divisor).to(at::kFloat);
-    tt::optim::unscaleAndCheck(grads, foundInf, inv);
-  } else {
-    if (divisor != 1.0) for (auto& g : grads) g.div_(divisor);
-    for (auto& g : grads)
-      if (!at::isfinite(g).all().item<bool>()) {
-        foundInf.fill_(1.0);
-        break;
-      }
-  }
+  auto device = grads.empty() ? at::Device(at::kCPU) : grads[0].device();
+  at::Tensor foundInf = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device));
+  // One fused pass per gradient (the scaler's kernel): multiply by 1 / (scale * divisor) and
+  // flag any inf/NaN, rather than a division pass and a separate check.
+  at::Tensor inv = scale ? scale->to(at::kDouble).reciprocal().mul(1.0 / divisor).to(at::kFloat)
+                         : at::full({}, 1.0 / divisor, at::TensorOptions().dtype(at::kFloat).device(device));
+  tt::optim::unscaleAndCheck(grads, foundInf, inv);
   bool skipped = foundInf.item<float>() != 0;
   Napi::Value gradNorm = a.env().Null();
   if (maxNorm > 0) {

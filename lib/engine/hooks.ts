@@ -103,13 +103,16 @@ export class DefaultHooks implements Required<TrainingHooks> {
   onException(_t: TrainerView, _error: unknown): void | Promise<void> {}
 }
 
-/** Calls a hook on every callback in order, awaiting the async ones. */
-export async function callHook<K extends HookName>(callbacks: TrainingHooks[], name: K, ...args: Parameters<NonNullable<TrainingHooks[K]>>): Promise<void> {
-  for (const cb of callbacks) {
-    const fn = cb[name] as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof fn === 'function') {
-      const out = fn.apply(cb, args);
-      if (out instanceof Promise) await out;
-    }
+/**
+ * Calls a hook on every callback in order. Returns a promise only when some callback's hook was
+ * async (callers `await` it then), so steps without async hooks pay no promise machinery.
+ */
+export function callHook<K extends HookName>(callbacks: TrainingHooks[], name: K, ...args: Parameters<NonNullable<TrainingHooks[K]>>): Promise<void> | undefined {
+  for (let i = 0; i < callbacks.length; i++) {
+    const fn = callbacks[i][name] as ((...a: unknown[]) => unknown) | undefined;
+    if (typeof fn !== 'function') continue;
+    const out = fn.apply(callbacks[i], args);
+    if (out instanceof Promise) return out.then(() => callHook(callbacks.slice(i + 1), name, ...args));
   }
+  return undefined;
 }

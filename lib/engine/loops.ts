@@ -22,7 +22,16 @@ function release(source: BatchSource, batch: Batch): void {
   if (source.yieldsFreshBatches) dispose(batch);
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+// Yielding lets timers, I/O and signals run; doing it at most every few milliseconds keeps its
+// cost (a macrotask per yield) out of fast steps.
+let lastYield = performance.now();
+const yieldToEventLoop = (): Promise<void> | undefined => {
+  if (performance.now() - lastYield < 5) return undefined;
+  return new Promise<void>((resolve) => setImmediate(() => {
+    lastYield = performance.now();
+    resolve();
+  }));
+};
 
 /** Moves a batch's tensors to the device (a no-op on CPU). */
 export function toDevice(batch: Batch, device: string): Batch {
@@ -46,19 +55,19 @@ export class TrainingLoop {
   /** One micro-batch: forward, loss, backward, and at a window's end the one-call optimizer step. */
   private async trainStep(batch: Batch, index: number): Promise<StepInfo> {
     const c = this.core;
-    await callHook(c.callbacks, 'onTrainBatchStart', c.view, batch, index);
+    { const h = callHook(c.callbacks, 'onTrainBatchStart', c.view, batch, index); if (h) await h; }
     const b = toDevice(batch, c.device);
     const output = forward(c, b);
     const { loss, numItems } = c.loss.computeLoss(output, b, c.task);
     const lossSum = loss.item();
-    await callHook(c.callbacks, 'onBeforeBackward', c.view, loss);
+    { const h = callHook(c.callbacks, 'onBeforeBackward', c.view, loss); if (h) await h; }
     (c.scaler?.isEnabled() ? c.scaler.scale(loss) : loss).backward();
-    await callHook(c.callbacks, 'onAfterBackward', c.view);
+    { const h = callHook(c.callbacks, 'onAfterBackward', c.view); if (h) await h; }
     c.tracker.add(lossSum, numItems, null);
     const stats = c.accumulator.add(numItems);
     const info: StepInfo = { step: c.step, epoch: c.epoch, batchIndex: index, loss: numItems ? lossSum / numItems : 0, items: numItems };
     if (stats.isBoundary) {
-      await callHook(c.callbacks, 'onBeforeOptimizerStep', c.view, c.optimizer);
+      { const h = callHook(c.callbacks, 'onBeforeOptimizerStep', c.view, c.optimizer); if (h) await h; }
       info.optimizerStep = c.stepper.step({ gradDivisor: Math.max(stats.items, 1) });
       c.step += 1;
       info.step = c.step;
@@ -83,14 +92,15 @@ export class TrainingLoop {
       try {
         const info = await scope(() => this.trainStep(batch, index), 'train step');
         index += 1;
-        await callHook(c.callbacks, 'onTrainBatchEnd', c.view, info);
+        { const h = callHook(c.callbacks, 'onTrainBatchEnd', c.view, info); if (h) await h; }
         const every = c.config.evalEveryNSteps;
         if (every && info.optimizerStep && c.step % every === 0 && c.val) validation = await c.validation.run(c.val);
       } finally {
         release(c.train, batch);
       }
       if (c.shouldStop() || (c.config.maxSteps !== undefined && c.step >= c.config.maxSteps)) break;
-      await yieldToEventLoop();
+      const pause = yieldToEventLoop();
+      if (pause) await pause;
     }
     const pending = c.accumulator.flush();
     if (pending && !c.shouldStop()) {
