@@ -65,8 +65,13 @@ export class RandomSampler implements Sampler {
   indices(epoch = 0): number[] {
     const rng = new SeededRandom(mixSeeds(this.seed, epoch));
     if (this.replacement) return Array.from({ length: this.length }, () => rng.nextInt(this.size));
+    // Whole permutations, the last one cut; joined by a loop (spreading a big dataset's
+    // permutation into push() overflows the call stack: ~100k arguments and up).
     const out: number[] = [];
-    while (out.length < this.length) out.push(...rng.permutation(this.size).slice(0, this.length - out.length));
+    while (out.length < this.length) {
+      const perm = rng.permutation(this.size);
+      for (let i = 0; i < perm.length && out.length < this.length; i++) out.push(perm[i]!);
+    }
     return out;
   }
 }

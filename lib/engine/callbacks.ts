@@ -49,6 +49,7 @@ export class LearningRateMonitor extends DefaultHooks {
 export class ProgressBar extends DefaultHooks {
   private bar: cliProgress.SingleBar | null = null;
   private totalBatches = 0;
+  private epochStarted = 0;
 
   constructor(readonly options: { stream?: NodeJS.WriteStream; logEvery?: number; label?: string } = {}) {
     super();
@@ -61,6 +62,7 @@ export class ProgressBar extends DefaultHooks {
   override onTrainEpochStart(t: TrainerView, epoch: number): void {
     const length = (t as unknown as { batchesPerEpoch?: number | null }).batchesPerEpoch;
     this.totalBatches = length ?? 0;
+    this.epochStarted = performance.now();
     if (!this.stream.isTTY) return;
     this.bar = new cliProgress.SingleBar({
       stream: this.stream,
@@ -72,7 +74,8 @@ export class ProgressBar extends DefaultHooks {
 
   override onTrainBatchEnd(t: TrainerView, info: StepInfo): void {
     if (this.bar) {
-      const seconds = Math.max(1e-9, (performance.now() - ((this.bar as unknown as { startTime: number }).startTime ?? performance.now())) / 1000);
+      // Our own clock: cli-progress's startTime is Date.now()-based, not performance.now().
+      const seconds = Math.max(1e-3, (performance.now() - this.epochStarted) / 1000);
       this.bar.update(info.batchIndex + 1, { loss: info.loss.toFixed(4), rate: ((info.batchIndex + 1) / seconds).toFixed(1) });
       return;
     }

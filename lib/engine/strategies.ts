@@ -47,7 +47,9 @@ export interface FinetuneOptions {
   headPatterns?: NamePattern[];
 }
 
-const LAYER_INDEX = /(?:^|\.)(?:layers?|h|blocks?|encoder\.layer)\.(\d+)\./;
+// Numbered layers: layers.N / layer.N, GPT's h.N, ViT's blocks.N, CLIP's resblocks.N, and
+// encoder.N (models.Bert) or encoder.layer.N (Hugging Face's BERT).
+const LAYER_INDEX = /(?:^|\.)(?:layers?|h|blocks?|resblocks|encoder(?:\.layer)?)\.(\d+)\./;
 
 export class FinetuneStrategy implements TrainingStrategy {
   readonly name = 'finetune';

@@ -13,7 +13,16 @@ import { batchLabels, classIndices, describeShape, expectShape, itemCount, LossI
 import { classWeights, labelSmoothing, parseLossOptions } from './options.js';
 import { type Batch, type LossResult, type LossStrategy, type ModelOutput } from './types.js';
 
-const lmOptions = z.object({ labelSmoothing: labelSmoothing() });
+const lmOptions = z.object({
+  labelSmoothing: labelSmoothing(),
+  /**
+   * true (default, Hugging Face's convention): logits and targets arrive aligned and the loss
+   * shifts them (position t predicts token t+1). false: the labels are already next-token
+   * targets (e.g. TextCorpus labels 'next-token'), so every position, including the last one
+   * of the window, gets a gradient.
+   */
+  shift: z.boolean().default(true),
+});
 const tokenClassificationOptions = z.object({ labelSmoothing: labelSmoothing(), classWeights: classWeights() });
 
 function tokenResult(loss: string, task: TaskSpec, r: SummedCrossEntropy, weighted: boolean): LossResult {
@@ -50,7 +59,8 @@ function causalTargets(loss: string, batch: Batch, task: TaskSpec): Tensor {
 /**
  * Causal language modelling: position t predicts token t+1. The shift happens here (logits
  * [:, :-1] against targets [:, 1:]), so models and collate functions hand over unshifted,
- * aligned logits and ids, as Hugging Face's models do.
+ * aligned logits and ids, as Hugging Face's models do. With `shift: false` the labels are
+ * taken as next-token targets already and compared position by position.
  */
 export class CausalLMLoss implements LossStrategy {
   readonly name = 'causal_lm';
@@ -67,8 +77,11 @@ export class CausalLMLoss implements LossStrategy {
       expectShape(this.name, 'output.logits', logits, logits.ndim === 3, '[batch, time, vocab]', 'return unshifted logits for every position');
       const targets = causalTargets(this.name, batch, task);
       expectShape(this.name, 'the targets', targets, targets.shape.join() === logits.shape.slice(0, 2).join(),
-        `[batch, time] = [${logits.shape.slice(0, 2).join(', ')}] like the logits`, 'give labels aligned with the inputs; the loss shifts them itself');
-      const r = summedCrossEntropy(this.name, logits.index(':', ':-1'), targets.index(':', '1:'), task, this.options);
+        `[batch, time] = [${logits.shape.slice(0, 2).join(', ')}] like the logits`,
+        this.options.shift ? 'give labels aligned with the inputs; the loss shifts them itself' : 'give one next-token label per input position');
+      const r = this.options.shift
+        ? summedCrossEntropy(this.name, logits.index(':', ':-1'), targets.index(':', '1:'), task, this.options)
+        : summedCrossEntropy(this.name, logits, targets, task, this.options);
       return tokenResult(this.name, task, r, false);
     }, 'loss:causal_lm');
   }

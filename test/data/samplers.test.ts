@@ -55,6 +55,13 @@ describe('samplers', () => {
     expect(() => new RandomSampler(4, { seed: 1.5 })).toThrow(/seed/);
   });
 
+  it('RandomSampler handles a million samples (a stride-1 text corpus): no call-stack overflow', () => {
+    const big = new RandomSampler(1_000_000, { seed: 0 }).indices(0);
+    expect(big).toHaveLength(1_000_000);
+    expect(new Set(big).size).toBe(1_000_000);
+    expect(new RandomSampler(300_000, { seed: 0, numSamples: 700_000 }).indices(0)).toHaveLength(700_000);
+  });
+
   it('DistributedSampler without shuffling matches PyTorch: interleaved by rank, padded from the start', () => {
     // torch.utils.data.DistributedSampler(range(10), num_replicas=3, rank=r, shuffle=False)
     const expected = [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]];

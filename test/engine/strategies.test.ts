@@ -46,6 +46,14 @@ describe('FinetuneStrategy', () => {
     expect(lrOf.get(named['head.weight'])).toEqual([0.01, 0.1]);
   });
 
+  it('finds the numbered layers of the zoo\'s models: Bert\'s encoder.N, GPT\'s h.N, CLIP\'s resblocks.N', () => {
+    const s = new FinetuneStrategy({ layerDecay: 0.5 });
+    expect(['embeddings.word_embeddings.weight', 'encoder.0.linear1.weight', 'encoder.1.norm1.bias', 'classifier.weight'].map((n) => s.depth(n, 2))).toEqual([0, 1, 2, 3]);
+    expect(s.depth('bert.encoder.layer.3.attention.self.query.weight', 12)).toBe(4); // Hugging Face's names
+    expect(s.depth('transformer.h.5.attn.in_proj_weight', 6)).toBe(6);
+    expect(s.depth('text.resblocks.1.mlp_fc.weight', 2)).toBe(2);
+  });
+
   it('frozen parameters stay unchanged; gradual unfreezing releases them on schedule', async () => {
     const m = new Tower();
     const before = m.embed.weight.clone(), layer0 = m.layers.at(0) as nn.Linear, layer0Before = layer0.weight.clone();

@@ -96,6 +96,24 @@ describe('causal_lm semantics', () => {
     expect(bad.loss.item() / bad.numItems).toBeGreaterThan(10);
   });
 
+  it('shift: false takes the labels as next-token targets and trains every position, the last one included', () => {
+    const seq = [[5, 3, 9, 1, 2, 7]];
+    const nextTargets = long([[3, 9, 1, 2, 7, 4]]);
+    const unshifted = losses.get('causal_lm', { shift: false });
+    const good = unshifted.computeLoss({ logits: confident(nextTargets.tolist() as number[][]) }, { labels: nextTargets }, task);
+    expect(good.numItems).toBe(6);
+    expect(good.loss.item() / good.numItems).toBeLessThan(1e-3);
+    // the same logits and labels under the default shift are judged one position off
+    const shifted = losses.get('causal_lm').computeLoss({ logits: confident(nextTargets.tolist() as number[][]) }, { labels: nextTargets }, task);
+    expect(shifted.numItems).toBe(5);
+    expect(shifted.loss.item() / shifted.numItems).toBeGreaterThan(10);
+    // the gradient reaches the last position only without the shift
+    const logits = torch.randn([1, 6, V], { requiresGrad: true });
+    unshifted.computeLoss({ logits }, { labels: long(seq) }, task).loss.backward();
+    expect(logits.grad!.index(0, 5).abs().sum().item()).toBeGreaterThan(0);
+    expect(() => losses.get('causal_lm', { shift: 'yes' })).toThrow(/shift/);
+  });
+
   it('ignoreIndex targets contribute nothing, whatever their logits, and a custom ignoreIndex works', () => {
     torch.manualSeed(6);
     const custom = TaskSpecs.causalLm({ vocabSize: V, ignoreIndex: 99 });
