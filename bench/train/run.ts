@@ -15,6 +15,11 @@ const dir = path.join(here, '../../.bench/train');
 mkdirSync(dir, { recursive: true });
 const threads = torch.getNumThreads();
 const steps = Number(process.env.BENCH_STEPS ?? 60), warmup = 5;
+// Each loop runs this many times from the same initial weights, bare and Trainer alternating
+// (ABBA order), and the median run counts: one run's figure moves by +-5% on this machine, as
+// much as the overhead being measured.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 interface Spec {
   name: 'lenet' | 'gpt';
@@ -37,20 +42,21 @@ function itemsOf(spec: Spec, y: Tensor): number {
   return spec.name === 'gpt' ? y.shape[0] * (y.shape[1] - 1) : y.shape[0];
 }
 
-/** The Trainer, timed from the end of the warm-up steps to the last step. */
+/** The Trainer, timed from the end of the warm-up steps to the end of the last step. */
 async function trainerRun(spec: Spec, model: nn.Module, data: Batches, vocab?: number): Promise<number> {
   const batches = data.x.map((x, i) => ({ x, y: data.y[i] }));
-  let started = 0, items = 0;
+  let started = 0, ended = 0, items = 0;
   const timer = new (class extends engine.DefaultHooks {
     override onTrainBatchEnd(_t: unknown, info: { step: number; items: number }) {
       if (info.step === warmup) started = performance.now();
       else if (info.step > warmup) items += info.items;
+      ended = performance.now();
     }
   })();
   const trainer = new Trainer({ model, task: spec.task(vocab) as never, train: batches, callbacks: [timer],
     config: { maxSteps: warmup + steps, evalAtEpochEnd: false, optimizer: { lr: spec.lr, weightDecay: 0.01, noDecayOnBiasAndNorm: false }, schedule: { name: 'onecycle', warmupRatio: 0.1 } } });
   await trainer.fit();
-  return items / ((performance.now() - started) / 1000);
+  return items / ((ended - started) / 1000);
 }
 
 /** The same steps written by hand: zeroGrad, forward, mean loss, backward, step, schedule. */
@@ -76,7 +82,7 @@ function bareRun(spec: Spec, model: nn.Module, data: Batches): number {
   return items / ((performance.now() - started) / 1000);
 }
 
-const rows: Record<string, { pytorch: number; bare: number; trainer: number }> = {};
+const rows: Record<string, { pytorch: number; bare: number; trainer: number; runs: { bare: number[]; trainer: number[] } }> = {};
 const runs = [];
 for (const spec of specs) {
   torch.manualSeed(0);
@@ -87,19 +93,23 @@ for (const spec of specs) {
   io.saveSafetensors(path.join(dir, `${spec.name}-init.safetensors`), state);
   io.saveSafetensors(path.join(dir, `${spec.name}-batches.safetensors`), Object.fromEntries(data.x.flatMap((x, i) => [[`x${i}`, x], [`y${i}`, data.y[i]]])));
   const fresh = () => { const m = spec.build(); m.loadStateDict(state); return m; };
-  console.error(`[bench:train] ${spec.label}: bare torchtrain loop...`);
-  const bare = bareRun(spec, fresh(), data);
-  console.error(`[bench:train] ${spec.label}: Trainer...`);
-  const trainer = await trainerRun(spec, fresh(), data, data.vocab);
-  rows[spec.name] = { pytorch: 0, bare, trainer };
-  runs.push({ name: spec.name, batches: data.x.length, steps, warmup, lr: spec.lr, gpt: spec.gpt });
+  const bare: number[] = [], trainer: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    console.error(`[bench:train] ${spec.label}: round ${r + 1}/${rounds} (bare torchtrain loop and Trainer)`);
+    const runBare = () => { bare.push(bareRun(spec, fresh(), data)); };
+    const runTrainer = async () => { trainer.push(await trainerRun(spec, fresh(), data, data.vocab)); };
+    if (r % 2 === 0) { runBare(); await runTrainer(); } else { await runTrainer(); runBare(); }
+    console.error(`[bench:train]   bare ${bare.at(-1)!.toFixed(0)} items/s, Trainer ${trainer.at(-1)!.toFixed(0)} items/s`);
+  }
+  rows[spec.name] = { pytorch: 0, bare: median(bare), trainer: median(trainer), runs: { bare, trainer } };
+  runs.push({ name: spec.name, batches: data.x.length, steps, warmup, rounds, lr: spec.lr, gpt: spec.gpt });
 }
 
 const python = buildInfo?.referencePython;
 if (!python) throw new Error('bench:train needs the reference Python recorded in the build info');
 console.error('[bench:train] the same loops in PyTorch...');
 const theirs = JSON.parse(execFileSync(python, [path.join(here, 'train.py'), JSON.stringify({ runs, dir, threads, models_py: path.join(here, '../models/models.py') })],
-  { encoding: 'utf8' }).trim().split('\n').pop()!) as Record<string, { itemsPerSecond: number }>;
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!) as Record<string, { itemsPerSecond: number }>;
 for (const spec of specs) rows[spec.name].pytorch = theirs[spec.name].itemsPerSecond;
 
 const table = ['| model | PyTorch loop items/s | bare torchtrain loop items/s | Trainer items/s | Trainer / PyTorch | Trainer overhead over the bare loop |',
@@ -108,8 +118,8 @@ const table = ['| model | PyTorch loop items/s | bare torchtrain loop items/s | 
     const r = rows[s.name];
     return `| ${s.label} | ${r.pytorch.toFixed(0)} | ${r.bare.toFixed(0)} | ${r.trainer.toFixed(0)} | ${(r.trainer / r.pytorch).toFixed(2)}x | ${((r.bare / r.trainer - 1) * 100).toFixed(1)}% |`;
   })].join('\n');
-const md = `# bench:train\n\n${steps} timed steps after ${warmup} warm-up steps, AdamW + OneCycleLR, ${threads} thread(s); items are images (LeNet) or predicted tokens (GPT).\n\n${table}\n`;
+const md = `# bench:train\n\n${steps} timed steps after ${warmup} warm-up steps, AdamW + OneCycleLR, ${threads} thread(s), the median of ${rounds} runs of each loop; items are images (LeNet) or predicted tokens (GPT).\n\n${table}\n`;
 mkdirSync(path.join(here, '../results'), { recursive: true });
 writeFileSync(path.join(here, '../results/train.md'), md);
-writeFileSync(path.join(here, '../results/train.json'), JSON.stringify({ threads, steps, warmup, rows }, null, 2));
+writeFileSync(path.join(here, '../results/train.json'), JSON.stringify({ threads, steps, warmup, rounds, rows }, null, 2));
 console.log(md);

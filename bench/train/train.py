@@ -26,9 +26,7 @@ for spec in args["runs"]:
     ys = [data[f"y{i}"] for i in range(n)]
     causal = name == "gpt"
     steps = spec["steps"]
-    opt = torch.optim.AdamW(model.parameters(), lr=spec["lr"])
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=spec["lr"], total_steps=steps + spec["warmup"], pct_start=0.1)
-    items = 0
+    init = {k: v.clone() for k, v in model.state_dict().items()}
 
     def step(i):
         x, y = xs[i % n], ys[i % n]
@@ -45,11 +43,22 @@ for spec in args["runs"]:
         sched.step()
         return count
 
-    for i in range(spec["warmup"]):
-        step(i)
-    t = time.perf_counter()
-    for i in range(steps):
-        items += step(i)
-    seconds = time.perf_counter() - t
-    out[name] = {"itemsPerSecond": items / seconds, "msPerStep": seconds / steps * 1e3}
+    # the median of `rounds` runs from the same initial weights, as on the torchtrain side
+    rates = []
+    for r in range(spec.get("rounds", 1)):
+        print(f"[bench:train] PyTorch {name}: round {r + 1}/{spec.get('rounds', 1)}", file=sys.stderr, flush=True)
+        model.load_state_dict(init)
+        opt = torch.optim.AdamW(model.parameters(), lr=spec["lr"])
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=spec["lr"], total_steps=steps + spec["warmup"], pct_start=0.1)
+        for i in range(spec["warmup"]):
+            step(i)
+        items = 0
+        t = time.perf_counter()
+        for i in range(steps):
+            items += step(i)
+        rates.append(items / (time.perf_counter() - t))
+    rates.sort()
+    mid = len(rates) // 2
+    rate = rates[mid] if len(rates) % 2 else (rates[mid - 1] + rates[mid]) / 2
+    out[name] = {"itemsPerSecond": rate, "runs": rates}
 print(json.dumps(out))

@@ -9,6 +9,7 @@ import { type Batch, type ModelOutput } from '../loss/types.js';
 import { batchCounts } from '../metrics/batch-metrics.js';
 import { MetricsTracker } from '../metrics/tracker.js';
 import { callHook, type EpochResult, type StepInfo } from './hooks.js';
+import { openIterator, runStep, type StepGenerator } from './maybe-async.js';
 import { type TrainerCore } from './trainer-core.js';
 
 /**
@@ -26,7 +27,7 @@ function release(source: BatchSource, batch: Batch): void {
 // cost (a macrotask per yield) out of fast steps.
 let lastYield = performance.now();
 const yieldToEventLoop = (): Promise<void> | undefined => {
-  if (performance.now() - lastYield < 5) return undefined;
+  if (performance.now() - lastYield < 16) return undefined;
   return new Promise<void>((resolve) => setImmediate(() => {
     lastYield = performance.now();
     resolve();
@@ -52,22 +53,25 @@ export function forward(core: TrainerCore, batch: Batch): ModelOutput {
 export class TrainingLoop {
   constructor(private readonly core: TrainerCore) {}
 
-  /** One micro-batch: forward, loss, backward, and at a window's end the one-call optimizer step. */
-  private async trainStep(batch: Batch, index: number): Promise<StepInfo> {
+  /**
+   * One micro-batch: forward, loss, backward, and at a window's end the one-call optimizer step.
+   * A generator yielding what each hook returned, so it runs synchronously unless a hook is async.
+   */
+  private *trainStep(batch: Batch, index: number): StepGenerator<StepInfo> {
     const c = this.core;
-    { const h = callHook(c.callbacks, 'onTrainBatchStart', c.view, batch, index); if (h) await h; }
+    yield callHook(c.callbacks, 'onTrainBatchStart', c.view, batch, index);
     const b = toDevice(batch, c.device);
     const output = forward(c, b);
     const { loss, numItems } = c.loss.computeLoss(output, b, c.task);
     const lossSum = loss.item();
-    { const h = callHook(c.callbacks, 'onBeforeBackward', c.view, loss); if (h) await h; }
+    yield callHook(c.callbacks, 'onBeforeBackward', c.view, loss);
     (c.scaler?.isEnabled() ? c.scaler.scale(loss) : loss).backward();
-    { const h = callHook(c.callbacks, 'onAfterBackward', c.view); if (h) await h; }
+    yield callHook(c.callbacks, 'onAfterBackward', c.view);
     c.tracker.add(lossSum, numItems, null);
     const stats = c.accumulator.add(numItems);
     const info: StepInfo = { step: c.step, epoch: c.epoch, batchIndex: index, loss: numItems ? lossSum / numItems : 0, items: numItems };
     if (stats.isBoundary) {
-      { const h = callHook(c.callbacks, 'onBeforeOptimizerStep', c.view, c.optimizer); if (h) await h; }
+      yield callHook(c.callbacks, 'onBeforeOptimizerStep', c.view, c.optimizer);
       info.optimizerStep = c.stepper.step({ gradDivisor: Math.max(stats.items, 1) });
       c.step += 1;
       info.step = c.step;
@@ -88,19 +92,35 @@ export class TrainingLoop {
     const stepsBefore = c.step;
     let index = 0;
     let validation: Record<string, number> | undefined;
-    for await (const batch of c.train as AsyncIterable<Batch>) {
-      try {
-        const info = await scope(() => this.trainStep(batch, index), 'train step');
-        index += 1;
-        { const h = callHook(c.callbacks, 'onTrainBatchEnd', c.view, info); if (h) await h; }
-        const every = c.config.evalEveryNSteps;
-        if (every && info.optimizerStep && c.step % every === 0 && c.val) validation = await c.validation.run(c.val);
-      } finally {
-        release(c.train, batch);
+    // Iterated by hand so that a sync source (an array) costs no promise per batch.
+    const batches = openIterator(c.train);
+    let exhausted = false;
+    try {
+      for (;;) {
+        const pendingNext = batches.next();
+        const next = pendingNext instanceof Promise ? await pendingNext : pendingNext;
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
+        const batch = next.value;
+        try {
+          const ran = scope(() => runStep(this.trainStep(batch, index)), 'train step');
+          const info = ran instanceof Promise ? await ran : ran;
+          index += 1;
+          { const h = callHook(c.callbacks, 'onTrainBatchEnd', c.view, info); if (h) await h; }
+          const every = c.config.evalEveryNSteps;
+          if (every && info.optimizerStep && c.step % every === 0 && c.val) validation = await c.validation.run(c.val);
+        } finally {
+          release(c.train, batch);
+        }
+        if (c.shouldStop() || (c.config.maxSteps !== undefined && c.step >= c.config.maxSteps)) break;
+        const pause = yieldToEventLoop();
+        if (pause) await pause;
       }
-      if (c.shouldStop() || (c.config.maxSteps !== undefined && c.step >= c.config.maxSteps)) break;
-      const pause = yieldToEventLoop();
-      if (pause) await pause;
+    } finally {
+      // Like for-of's break: lets a DataLoader stop its workers and generators run their finally.
+      if (!exhausted) await batches.return?.();
     }
     const pending = c.accumulator.flush();
     if (pending && !c.shouldStop()) {

@@ -14,8 +14,7 @@ import { type Batch, type LossResult, type LossStrategy, type ModelOutput } from
 
 const singleLabelOptions = z.object({ labelSmoothing: labelSmoothing(), classWeights: classWeights() });
 
-function checkClasses(loss: string, logits: Tensor, task: TaskSpec): void {
-  const classes = logits.shape.at(-1);
+function checkClasses(loss: string, logits: Tensor, classes: number, task: TaskSpec): void {
   if (task.numClasses !== undefined && classes !== task.numClasses) {
     throw new LossInputError(loss, `output.logits ${describeShape(logits)} has ${classes} columns but TaskSpec.numClasses is ${task.numClasses}; fix: make the model's head output numClasses logits, or correct numClasses`);
   }
@@ -31,17 +30,20 @@ abstract class SingleLabelLoss implements LossStrategy {
     this.options = parseLossOptions(name, singleLabelOptions, options);
   }
 
+  // No torch.scope here: the fused cross entropy makes no intermediate tensors (long int labels
+  // aside, which the caller's scope frees), and this runs every step, where a scope costs
+  // more than the loss itself on a small model.
   computeLoss(output: ModelOutput, batch: Batch, task: TaskSpec): LossResult {
-    return torch.scope(() => {
-      const logits = outputTensor(this.name, output, 'logits', '[batch, classes]');
-      expectShape(this.name, 'output.logits', logits, logits.ndim === 2, '[batch, classes]', 'return one row of class logits per sample');
-      checkClasses(this.name, logits, task);
-      const labels = classIndices(this.name, requiredLabels(this.name, batch, task, '[batch] class ids'), '[batch]');
-      expectShape(this.name, 'the labels', labels, labels.ndim === 1 && labels.shape[0] === logits.shape[0], `[${logits.shape[0]}] (one class id per logits row)`, 'collate one class id per sample');
-      const r = summedCrossEntropy(this.name, logits, labels, task, this.options);
-      const numItems = itemCount(this.name, task, { samples: r.counted });
-      return this.options.classWeights ? { loss: r.sum, numItems, logs: { targets: r.targets } } : { loss: r.sum, numItems };
-    }, `loss:${this.name}`);
+    const logits = outputTensor(this.name, output, 'logits', '[batch, classes]');
+    const shape = logits.shape;
+    expectShape(this.name, 'output.logits', logits, shape.length === 2, '[batch, classes]', 'return one row of class logits per sample');
+    checkClasses(this.name, logits, shape[1], task);
+    const labels = classIndices(this.name, requiredLabels(this.name, batch, task, '[batch] class ids'), '[batch]');
+    const labelShape = labels.shape;
+    expectShape(this.name, 'the labels', labels, labelShape.length === 1 && labelShape[0] === shape[0], `[${shape[0]}] (one class id per logits row)`, 'collate one class id per sample');
+    const r = summedCrossEntropy(this.name, logits, labels, task, this.options);
+    const numItems = itemCount(this.name, task, { samples: r.counted });
+    return this.options.classWeights ? { loss: r.sum, numItems, logs: { targets: r.targets } } : { loss: r.sum, numItems };
   }
 }
 
@@ -82,7 +84,7 @@ export class MultilabelLoss implements LossStrategy {
     return torch.scope(() => {
       const logits = upcast(outputTensor(this.name, output, 'logits', '[batch, classes]'));
       expectShape(this.name, 'output.logits', logits, logits.ndim === 2, '[batch, classes]', 'return one row of class logits per sample');
-      checkClasses(this.name, logits, task);
+      checkClasses(this.name, logits, logits.shape[1], task);
       const labels = requiredLabels(this.name, batch, task, '[batch, classes] of 0/1');
       expectShape(this.name, 'the labels', labels, labels.shape.join() === logits.shape.join(), `[${logits.shape.join(', ')}] like the logits (a 0/1 target per class)`, 'collate a multi-hot row per sample');
       const classes = logits.shape[1];

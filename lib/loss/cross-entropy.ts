@@ -9,11 +9,12 @@
 // weights differ); and with a single micro-batch it equals F.cross_entropy(weight=w). The cost
 // is that numItems is then a weight, possibly fractional, not a count: the plain number of
 // counted targets is logged as `targets` for throughput figures.
-import { Tensor } from '../core/tensor.js';
+import { native } from '../core/addon.js';
+import { tensor } from '../core/creation.js';
+import { Tensor, handleOf, wrap } from '../core/tensor.js';
 import '../core/torch.js';
-import * as F from '../nn/functional.js';
 import { type TaskSpec } from '../task/spec.js';
-import { describeShape, LossInputError, optionTensor, upcast } from './inputs.js';
+import { describeShape, LossInputError } from './inputs.js';
 
 export interface CrossEntropyOptions {
   labelSmoothing: number;
@@ -31,24 +32,27 @@ export interface SummedCrossEntropy {
   rows: number;
 }
 
-/** logits [..., C] against class indices [...] (ignoreIndex skipped), logits upcast to float32 at least. */
+/**
+ * logits [..., C] against class indices [...] (ignoreIndex skipped), logits upcast to float32 at
+ * least. One native call (native summedCrossEntropy) does the upcast, flatten, count and sum:
+ * this runs every training step, right after the forward pass, where each separate small call
+ * costs several times what it does warm.
+ */
 export function summedCrossEntropy(loss: string, logits: Tensor, targets: Tensor, task: TaskSpec, o: CrossEntropyOptions): SummedCrossEntropy {
-  const classes = logits.shape.at(-1)!;
-  const flatLogits = upcast(logits).reshape(-1, classes);
-  const flatTargets = targets.reshape(-1);
-  const valid = flatTargets.ne(task.ignoreIndex);
-  const count = valid.sum().item();
   let weight: Tensor | undefined;
-  let counted = count;
   if (o.classWeights) {
+    const classes = logits.shape.at(-1)!;
     if (o.classWeights.length !== classes) {
       throw new LossInputError(loss, `classWeights has ${o.classWeights.length} entries but the logits have ${classes} classes (${describeShape(logits)}); fix: give one weight per class`);
     }
-    weight = optionTensor(o.classWeights, flatLogits);
-    // Ignored targets may hold any id (-100, 255): look up a safe 0 and zero their weight.
-    const safe = flatTargets.where(valid, 0);
-    counted = weight.indexSelect(0, safe).mul(valid).sum().item();
+    const dtype = logits.dtype === 'float16' || logits.dtype === 'bfloat16' ? 'float32' : logits.dtype;
+    weight = tensor(o.classWeights, { dtype, device: logits.device });
   }
-  const sum = F.crossEntropy(flatLogits, flatTargets, { weight, ignoreIndex: task.ignoreIndex, labelSmoothing: o.labelSmoothing, reduction: 'sum' });
-  return { sum, counted, targets: count, rows: logits.ndim >= 2 ? logits.shape[0] : 1 };
+  const [sum, counted, count] = native.summedCrossEntropy(handleOf(logits, loss, 'logits'), handleOf(targets, loss, 'targets'),
+    weight ? handleOf(weight, loss, 'classWeights') : undefined, task.ignoreIndex, o.labelSmoothing) as [number, number, number];
+  // libtorch keeps its own reference for the backward pass; ours can go now.
+  weight?.dispose();
+  const shape = logits.shape;
+  const rows = shape.length >= 2 ? shape[0] : 1;
+  return { sum: wrap(sum), counted, targets: count, rows };
 }

@@ -42,6 +42,56 @@ describe('Trainer', () => {
       'onValidationStart', 'onValidationBatchEnd', 'onValidationEnd', 'onTrainEpochEnd', 'onFitEnd']);
   });
 
+  it('awaits async hooks in the same order, with their tensors scoped to the step', async () => {
+    const calls: string[] = [];
+    const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
+    const hooks = new (class extends DefaultHooks {
+      override async onTrainBatchStart() { await tick(); torch.ones([3]); calls.push('start'); }
+      override async onBeforeBackward(_t: unknown, loss: Tensor) { await tick(); loss.mul(2); calls.push('before'); }
+      override onAfterBackward() { calls.push('after'); }
+      override async onBeforeOptimizerStep() { await tick(); calls.push('step'); }
+    })();
+    const leftAfter = async (callbacks: engine.TrainingHooks[]) => {
+      const before = torch.memory().tensors;
+      const trainer = new Trainer({ model: model(), task, train: regression(2), callbacks, config: { maxEpochs: 1, evalAtEpochEnd: false, schedule: { name: 'constant' } } });
+      await trainer.fit();
+      expect(trainer.step).toBe(2);
+      return torch.memory().tensors - before;
+    };
+    const withoutHooks = await leftAfter([]);
+    const withHooks = await leftAfter([hooks]);
+    expect(calls).toEqual(['start', 'before', 'after', 'step', 'start', 'before', 'after', 'step']);
+    // what the hooks made inside the steps went with the steps' scopes
+    expect(withHooks).toBe(withoutHooks);
+  });
+
+  it('rejects with the error of an async hook and calls onException', async () => {
+    const seen: string[] = [];
+    const failing = new (class extends DefaultHooks {
+      override async onBeforeBackward() { await Promise.resolve(); throw new Error('hook failed on purpose'); }
+      override onException(_t: unknown, err: unknown) { seen.push((err as Error).message); }
+    })();
+    const trainer = new Trainer({ model: model(), task, train: regression(3), callbacks: [failing], config: { maxEpochs: 1 } });
+    await expect(trainer.fit()).rejects.toThrow('hook failed on purpose');
+    expect(seen).toEqual(['hook failed on purpose']);
+  });
+
+  it('trains from an async generator and closes it when stopping early', async () => {
+    const data = regression(10);
+    let closed = false;
+    async function* stream() {
+      try {
+        for (const b of data) yield b;
+      } finally {
+        closed = true;
+      }
+    }
+    const trainer = new Trainer({ model: model(), task, train: stream(), config: { maxSteps: 3, schedule: { name: 'constant' } } });
+    await trainer.fit();
+    expect(trainer.step).toBe(3);
+    expect(closed).toBe(true);
+  });
+
   it('k accumulated micro-batches give the update of one k-times-larger batch', async () => {
     const data = regression(4, 8, 3);
     const big = [{ x: torch.keep(torch.cat(data.map((b) => b.x))), y: torch.keep(torch.cat(data.map((b) => b.y))) }];
