@@ -17,7 +17,8 @@ const steps = Number(args.steps ?? process.env.DEMO_STEPS ?? 4000);
 if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`--steps must be a positive integer, got ${args.steps ?? process.env.DEMO_STEPS}`);
 const out = path.resolve(args.out ?? process.env.DEMO_OUT ?? path.join(tmpdir(), 'torchtrain-demo', 'gpt-moby-dick.safetensors'));
 
-const log = (line: string) => process.stderr.write(`\r\x1b[K${line}\n`);
+// On a terminal, clear the progress bar's line first; piped output gets plain lines.
+const log = (line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 
