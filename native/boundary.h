@@ -41,6 +41,8 @@ void release(EnvState& s, Napi::Env env, int32_t handle);
 inline int32_t put(Napi::Env env, at::Tensor t) { return put(state(), env, std::move(t)); }
 inline const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex) { return lookup(state(), handle, fn, argIndex); }
 inline void release(Napi::Env env, int32_t handle) { release(state(), env, handle); }
+// What a JS value is, for error messages: "a string", "the number 1.5", "an array" (args.cpp).
+std::string kindOf(const Napi::Value& v);
 // A tensor (or a bare handle) from a JS value that must be an exact int32 handle.
 const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
 int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex);

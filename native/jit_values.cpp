@@ -7,22 +7,13 @@ namespace {
 using K = c10::TypeKind;
 constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53: beyond it a JS number is not an exact integer
 
+// Values bound for TorchScript may be tagged objects ({ kind: 'tuple', items }): name the tag.
 std::string kindOf(const Napi::Value& v) {
-  switch (v.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "a boolean";
-    case napi_number: return "the number " + std::to_string(v.As<Napi::Number>().DoubleValue());
-    case napi_string: return "a string";
-    case napi_bigint: return "a bigint";
-    case napi_object: {
-      if (v.IsArray()) return "an array";
-      Napi::Value kind = v.As<Napi::Object>().Get("kind");
-      if (kind.IsString()) return "a " + kind.As<Napi::String>().Utf8Value();
-      return "an object";
-    }
-    default: return "a " + std::string(v.IsFunction() ? "function" : "symbol");
+  if (v.Type() == napi_object && !v.IsArray()) {
+    Napi::Value kind = v.As<Napi::Object>().Get("kind");
+    if (kind.IsString()) return "a " + kind.As<Napi::String>().Utf8Value();
   }
+  return tt::kindOf(v);
 }
 
 [[noreturn]] void bad(const std::string& where, const c10::TypePtr& type, const std::string& expected, const Napi::Value& v) {

@@ -1,0 +1,241 @@
+// Reading a binding's JavaScript arguments (tt::Args) and describing what was given when they
+// are wrong: every TypeError and RangeError a binding raises about its arguments comes from here.
+#include "boundary.h"
+
+namespace tt {
+
+std::string kindOf(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "a boolean";
+    case napi_number: return "the number " + std::to_string(v.As<Napi::Number>().DoubleValue());
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_object: return v.IsArray() ? "an array" : "an object";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    default: return "an unknown value";
+  }
+}
+
+std::string Args::where(size_t i) const { return std::string(fn_) + ": argument " + std::to_string(i + 1); }
+
+void Args::typeError(size_t i, const std::string& expected) const {
+  std::string got = i < info_.Length() ? kindOf(info_[i]) : "nothing";
+  throw ArgError(ArgError::Type, where(i) + " must be " + expected + ", got " + got);
+}
+
+void Args::rangeError(size_t i, const std::string& problem) const {
+  throw ArgError(ArgError::Range, where(i) + " " + problem);
+}
+
+void Args::atLeast(size_t n) const {
+  if (info_.Length() < n)
+    throw ArgError(ArgError::Type, std::string(fn_) + ": expected at least " + std::to_string(n) + " arguments, got " +
+                                       std::to_string(info_.Length()));
+}
+
+// A handle must arrive as an exact int32: napi's Int32Value would wrap 1e300 or truncate 1.5
+// into some other live handle.
+static bool exactHandle(const Napi::Value& v, int32_t* out) {
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= -1 && d <= 2147483647.0) || std::floor(d) != d) return false;
+  *out = static_cast<int32_t>(d);
+  return true;
+}
+
+const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
+  int32_t handle;
+  if (!v.IsNumber() || !exactHandle(v, &handle))
+    throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) + " must be a Tensor, got " + kindOf(v));
+  return lookup(handle, fn, argIndex);
+}
+
+int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
+  int32_t handle;
+  if (!v.IsNumber() || !exactHandle(v, &handle))
+    throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) + " must be a tensor handle, got " + kindOf(v));
+  return handle;
+}
+
+// The hot path: one napi call (napi_get_value_double fails for non-numbers) and no thread-local.
+const at::Tensor& Args::tensor(size_t i) const {
+  double d;
+  if (i >= info_.Length() || napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok || !(d >= -1 && d <= 2147483647.0) ||
+      std::floor(d) != d)
+    typeError(i, "a Tensor");
+  return lookup(state_, static_cast<int32_t>(d), fn_, i);
+}
+
+std::optional<at::Tensor> Args::optTensor(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  if (info_[i].IsNumber() && info_[i].As<Napi::Number>().DoubleValue() == -1) return std::nullopt;
+  return tensor(i);
+}
+
+std::vector<at::Tensor> Args::tensors(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of Tensors");
+  Napi::Array arr = info_[i].As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr[k];
+    int32_t handle;
+    if (!v.IsNumber() || !exactHandle(v, &handle))
+      throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be a Tensor, got " + kindOf(v));
+    out.push_back(lookup(handle, fn_, i));
+  }
+  return out;
+}
+
+double Args::number(size_t i) const {
+  if (i >= info_.Length()) typeError(i, "a number");
+  if (info_[i].IsNumber()) return info_[i].As<Napi::Number>().DoubleValue();
+  if (info_[i].IsBoolean()) return info_[i].As<Napi::Boolean>().Value() ? 1.0 : 0.0;
+  typeError(i, "a number");
+}
+
+int64_t Args::int64(size_t i) const {
+  if (i >= info_.Length()) typeError(i, "an integer");
+  if (info_[i].IsBigInt()) {
+    bool lossless = false;
+    int64_t v = info_[i].As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) rangeError(i, "is a bigint outside the int64 range");
+    return v;
+  }
+  if (!info_[i].IsNumber()) typeError(i, "an integer");
+  double v = info_[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || std::floor(v) != v) rangeError(i, "must be an integer, got " + std::to_string(v));
+  if (std::fabs(v) > 9007199254740992.0) rangeError(i, "is beyond 2^53; pass a bigint for such integers");
+  return static_cast<int64_t>(v);
+}
+
+std::optional<int64_t> Args::optInt64(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  return int64(i);
+}
+
+bool Args::boolean(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsBoolean()) typeError(i, "a boolean");
+  return info_[i].As<Napi::Boolean>().Value();
+}
+
+bool Args::boolean(size_t i, bool fallback) const { return has(i) ? boolean(i) : fallback; }
+
+c10::Scalar Args::scalar(size_t i) const {
+  if (i < info_.Length() && info_[i].IsBoolean()) return c10::Scalar(info_[i].As<Napi::Boolean>().Value());
+  if (i < info_.Length() && info_[i].IsBigInt()) return c10::Scalar(int64(i));
+  if (i >= info_.Length() || !info_[i].IsNumber()) typeError(i, "a number");
+  double v = info_[i].As<Napi::Number>().DoubleValue();
+  // A JS number with an integer value acts like a Python int (keeps integer tensors integral).
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) <= 9007199254740992.0) return c10::Scalar(static_cast<int64_t>(v));
+  return c10::Scalar(v);
+}
+
+std::vector<int64_t> Args::ints(size_t i) const {
+  if (i < info_.Length() && info_[i].IsNumber()) return {int64(i)};
+  if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of integers");
+  Napi::Array arr = info_[i].As<Napi::Array>();
+  std::vector<int64_t> out(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr[k];
+    if (!v.IsNumber()) throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be an integer, got " + kindOf(v));
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
+      throw ArgError(ArgError::Range, where(i) + "[" + std::to_string(k) + "] must be an integer, got " + std::to_string(d));
+    out[k] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+std::vector<int64_t> Args::sizes(size_t i, Infer infer) const {
+  std::vector<int64_t> shape = ints(i);
+  long double count = 1;
+  bool inferred = false;
+  for (size_t k = 0; k < shape.size(); k++) {
+    if (shape[k] == -1 && (infer == Infer::Any || (infer == Infer::One && !inferred))) {
+      inferred = true;
+      continue;
+    }
+    if (shape[k] < 0) rangeError(i, "has the invalid size " + std::to_string(shape[k]) + " at dimension " + std::to_string(k));
+    count *= static_cast<long double>(shape[k]);
+  }
+  // libtorch 1.13 does not check element counts for overflow, and a wrapped count would crash.
+  if (count > static_cast<long double>(int64_t(1) << 48))
+    rangeError(i, "asks for more than 2^48 elements; that is no tensor this machine can hold");
+  return shape;
+}
+
+std::optional<std::vector<int64_t>> Args::optInts(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  return ints(i);
+}
+
+std::string Args::string(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsString()) typeError(i, "a string");
+  return info_[i].As<Napi::String>().Utf8Value();
+}
+
+at::Tensor wrappedScalar(const c10::Scalar& s) {
+  at::Tensor t = c10::scalar_to_tensor(s);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+bool isSupportedDtypeCode(int64_t code) {
+  switch (code) {
+    case static_cast<int64_t>(at::kByte): case static_cast<int64_t>(at::kChar): case static_cast<int64_t>(at::kShort):
+    case static_cast<int64_t>(at::kInt): case static_cast<int64_t>(at::kLong): case static_cast<int64_t>(at::kHalf):
+    case static_cast<int64_t>(at::kFloat): case static_cast<int64_t>(at::kDouble): case static_cast<int64_t>(at::kBool):
+    case static_cast<int64_t>(at::kBFloat16):
+      return true;
+    default:
+      return false;
+  }
+}
+
+c10::ScalarType Args::dtype(size_t i) const {
+  int64_t code = int64(i);
+  if (!isSupportedDtypeCode(code)) rangeError(i, "is not a supported dtype code (" + std::to_string(code) + ")");
+  return static_cast<c10::ScalarType>(code);
+}
+
+std::optional<c10::ScalarType> Args::optDtype(size_t i) const {
+  if (!has(i)) return std::nullopt;
+  return dtype(i);
+}
+
+c10::Device Args::device(size_t i) const {
+  std::string spec = string(i);
+  try {
+    return c10::Device(spec);
+  } catch (const c10::Error&) {
+    rangeError(i, "is not a device: '" + spec + "' (use 'cpu', 'cuda' or 'cuda:N')");
+  }
+}
+
+at::TensorOptions Args::options(size_t i, c10::ScalarType fallback) const {
+  auto opts = at::TensorOptions().dtype(has(i) ? dtype(i) : fallback);
+  if (has(i + 1)) opts = opts.device(device(i + 1));
+  if (has(i + 2)) opts = opts.requires_grad(boolean(i + 2));
+  return opts;
+}
+
+Napi::Value Args::ret(at::Tensor t) const {
+  napi_value out;
+  napi_create_int32(info_.Env(), put(state_, info_.Env(), std::move(t)), &out);
+  return Napi::Value(info_.Env(), out);
+}
+
+Napi::Value Args::ret(const std::vector<at::Tensor>& ts) const {
+  Napi::Array arr = Napi::Array::New(env(), ts.size());
+  for (size_t k = 0; k < ts.size(); k++) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env(), put(state_, env(), ts[k])));
+  return arr;
+}
+
+Napi::Value Args::ret(const std::tuple<at::Tensor, at::Tensor>& pair) const {
+  return ret(std::vector<at::Tensor>{std::get<0>(pair), std::get<1>(pair)});
+}
+
+}  // namespace tt
