@@ -16,6 +16,7 @@ export * as io from './io/index.js';
 export * as jit from './jit/index.js';
 export * as models from './models/index.js';
 export * as data from './data/index.js';
+export { seedEverything } from './data/seed.js';
 export * as engine from './engine/index.js';
 export { Trainer } from './engine/trainer.js';
 export * as task from './task/index.js';

@@ -2,14 +2,40 @@
 // are wrong: every TypeError and RangeError a binding raises about its arguments comes from here.
 #include "boundary.h"
 
+#include <sstream>
+
+#include "optimizers.h"
+
 namespace tt {
+
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53: beyond it a JS number is no exact integer
+constexpr double kTwoTo63 = 9223372036854775808.0;
+
+// A number as JavaScript prints it: 1.5, NaN, -Infinity, 1e+300.
+std::string numberText(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  std::ostringstream out;
+  out.precision(15);
+  out << d;
+  if (std::stod(out.str()) != d) {
+    out.str("");
+    out.precision(17);
+    out << d;
+  }
+  return out.str();
+}
+
+}  // namespace
 
 std::string kindOf(const Napi::Value& v) {
   switch (v.Type()) {
     case napi_undefined: return "undefined";
     case napi_null: return "null";
     case napi_boolean: return "a boolean";
-    case napi_number: return "the number " + std::to_string(v.As<Napi::Number>().DoubleValue());
+    case napi_number: return "the number " + numberText(v.As<Napi::Number>().DoubleValue());
     case napi_string: return "a string";
     case napi_symbol: return "a symbol";
     case napi_object: return v.IsArray() ? "an array" : "an object";
@@ -36,25 +62,55 @@ void Args::atLeast(size_t n) const {
                                        std::to_string(info_.Length()));
 }
 
-// A handle must arrive as an exact int32: napi's Int32Value would wrap 1e300 or truncate 1.5
-// into some other live handle.
-static bool exactHandle(const Napi::Value& v, int32_t* out) {
+bool exactHandle(const Napi::Value& v, int32_t* out) {
+  if (!v.IsNumber()) return false;
   double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= -1 && d <= 2147483647.0) || std::floor(d) != d) return false;
   *out = static_cast<int32_t>(d);
   return true;
 }
 
+IntRead readInt64(const Napi::Value& v, int64_t* out) {
+  napi_valuetype type;
+  napi_typeof(v.Env(), v, &type);
+  if (type == napi_bigint) {
+    bool lossless = false;
+    *out = v.As<Napi::BigInt>().Int64Value(&lossless);
+    return lossless ? IntRead::Ok : IntRead::Overflow;
+  }
+  if (type != napi_number) return IntRead::NotANumber;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) return IntRead::NotAnInteger;
+  if (std::fabs(d) >= kTwoTo63) return IntRead::Overflow;
+  if (std::fabs(d) > kMaxSafeInteger) return IntRead::Unsafe;
+  *out = static_cast<int64_t>(d);
+  return IntRead::Ok;
+}
+
+void throwBadInt(IntRead why, const std::string& subject, const Napi::Value& v) {
+  switch (why) {
+    case IntRead::NotANumber: throw ArgError(ArgError::Type, subject + " must be an integer, got " + kindOf(v));
+    case IntRead::NotAnInteger: throw ArgError(ArgError::Range, subject + " must be an integer, got " + kindOf(v));
+    case IntRead::Unsafe:
+      throw ArgError(ArgError::Range, subject + " is " + kindOf(v) + ", beyond 2^53 where JavaScript numbers are no exact integers; pass a bigint");
+    default: {
+      // PyTorch's words for the same refusal; the value as JavaScript prints it.
+      std::string text = v.IsBigInt() ? v.ToString().Utf8Value() : numberText(v.As<Napi::Number>().DoubleValue());
+      throw ArgError(ArgError::Range, subject + ": value cannot be converted to type int64 without overflow (got " + text + ")");
+    }
+  }
+}
+
 const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
   int32_t handle;
-  if (!v.IsNumber() || !exactHandle(v, &handle))
+  if (!exactHandle(v, &handle))
     throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) + " must be a Tensor, got " + kindOf(v));
   return lookup(handle, fn, argIndex);
 }
 
 int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex) {
   int32_t handle;
-  if (!v.IsNumber() || !exactHandle(v, &handle))
+  if (!exactHandle(v, &handle))
     throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) + " must be a tensor handle, got " + kindOf(v));
   return handle;
 }
@@ -82,7 +138,7 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
   for (uint32_t k = 0; k < arr.Length(); k++) {
     Napi::Value v = arr[k];
     int32_t handle;
-    if (!v.IsNumber() || !exactHandle(v, &handle))
+    if (!exactHandle(v, &handle))
       throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be a Tensor, got " + kindOf(v));
     out.push_back(lookup(handle, fn_, i));
   }
@@ -98,17 +154,10 @@ double Args::number(size_t i) const {
 
 int64_t Args::int64(size_t i) const {
   if (i >= info_.Length()) typeError(i, "an integer");
-  if (info_[i].IsBigInt()) {
-    bool lossless = false;
-    int64_t v = info_[i].As<Napi::BigInt>().Int64Value(&lossless);
-    if (!lossless) rangeError(i, "is a bigint outside the int64 range");
-    return v;
-  }
-  if (!info_[i].IsNumber()) typeError(i, "an integer");
-  double v = info_[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(v) || std::floor(v) != v) rangeError(i, "must be an integer, got " + std::to_string(v));
-  if (std::fabs(v) > 9007199254740992.0) rangeError(i, "is beyond 2^53; pass a bigint for such integers");
-  return static_cast<int64_t>(v);
+  int64_t out;
+  IntRead read = readInt64(info_[i], &out);
+  if (read != IntRead::Ok) throwBadInt(read, where(i), info_[i]);
+  return out;
 }
 
 std::optional<int64_t> Args::optInt64(size_t i) const {
@@ -127,24 +176,21 @@ c10::Scalar Args::scalar(size_t i) const {
   if (i < info_.Length() && info_[i].IsBoolean()) return c10::Scalar(info_[i].As<Napi::Boolean>().Value());
   if (i < info_.Length() && info_[i].IsBigInt()) return c10::Scalar(int64(i));
   if (i >= info_.Length() || !info_[i].IsNumber()) typeError(i, "a number");
-  double v = info_[i].As<Napi::Number>().DoubleValue();
   // A JS number with an integer value acts like a Python int (keeps integer tensors integral).
-  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) <= 9007199254740992.0) return c10::Scalar(static_cast<int64_t>(v));
-  return c10::Scalar(v);
+  int64_t n;
+  if (readInt64(info_[i], &n) == IntRead::Ok) return c10::Scalar(n);
+  return c10::Scalar(info_[i].As<Napi::Number>().DoubleValue());
 }
 
 std::vector<int64_t> Args::ints(size_t i) const {
-  if (i < info_.Length() && info_[i].IsNumber()) return {int64(i)};
+  if (i < info_.Length() && (info_[i].IsNumber() || info_[i].IsBigInt())) return {int64(i)};
   if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of integers");
   Napi::Array arr = info_[i].As<Napi::Array>();
   std::vector<int64_t> out(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); k++) {
     Napi::Value v = arr[k];
-    if (!v.IsNumber()) throw ArgError(ArgError::Type, where(i) + "[" + std::to_string(k) + "] must be an integer, got " + kindOf(v));
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
-      throw ArgError(ArgError::Range, where(i) + "[" + std::to_string(k) + "] must be an integer, got " + std::to_string(d));
-    out[k] = static_cast<int64_t>(d);
+    IntRead read = readInt64(v, &out[k]);
+    if (read != IntRead::Ok) throwBadInt(read, where(i) + "[" + std::to_string(k) + "]", v);
   }
   return out;
 }
@@ -215,6 +261,24 @@ c10::Device Args::device(size_t i) const {
   }
 }
 
+optim::Optimizer& Args::optimizer(size_t i) const {
+  auto* found = state_.optimizers.find(int64(i));
+  if (!found) rangeError(i, "is not a live optimizer (it was freed, or never made)");
+  return **found;
+}
+
+torch::jit::Module& Args::scriptModule(size_t i) const {
+  auto* found = state_.modules.find(int64(i));
+  if (!found) typeError(i, "a loaded TorchScript module id (this one was disposed or never loaded)");
+  return *found;
+}
+
+const c10::OperatorHandle& Args::op(size_t i) const {
+  auto* found = state_.operators.find(int64(i));
+  if (!found) rangeError(i, "is not an operator id from opSchema()");
+  return *found;
+}
+
 at::TensorOptions Args::options(size_t i, c10::ScalarType fallback) const {
   auto opts = at::TensorOptions().dtype(has(i) ? dtype(i) : fallback);
   if (has(i + 1)) opts = opts.device(device(i + 1));
@@ -236,6 +300,61 @@ Napi::Value Args::ret(const std::vector<at::Tensor>& ts) const {
 
 Napi::Value Args::ret(const std::tuple<at::Tensor, at::Tensor>& pair) const {
   return ret(std::vector<at::Tensor>{std::get<0>(pair), std::get<1>(pair)});
+}
+
+// ---- options objects ----
+
+OptionsArg::OptionsArg(const Args& a, size_t i) : a_(a), index_(i) {
+  if (i >= a.size() || !a[i].IsObject() || a[i].IsArray()) a.typeError(i, "an options object");
+  object_ = a[i].As<Napi::Object>();
+}
+
+std::string OptionsArg::where(const char* key) const { return a_.where(index_) + " (options) field " + key; }
+
+void OptionsArg::typeError(const char* key, const std::string& expected) const {
+  throw ArgError(ArgError::Type, where(key) + " must be " + expected + ", got " + kindOf(get(key)));
+}
+
+void OptionsArg::rangeError(const char* key, const std::string& problem) const {
+  throw ArgError(ArgError::Range, where(key) + " " + problem);
+}
+
+bool OptionsArg::has(const char* key) const {
+  Napi::Value v = get(key);
+  return !v.IsUndefined() && !v.IsNull();
+}
+
+double OptionsArg::number(const char* key, double fallback) const {
+  Napi::Value v = get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsNumber()) typeError(key, "a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool OptionsArg::boolean(const char* key, bool fallback) const {
+  Napi::Value v = get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsBoolean()) typeError(key, "a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+int64_t OptionsArg::int64(const char* key, int64_t fallback) const {
+  Napi::Value v = get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  int64_t out;
+  IntRead read = readInt64(v, &out);
+  if (read != IntRead::Ok) throwBadInt(read, where(key), v);
+  return out;
+}
+
+std::optional<at::Tensor> OptionsArg::tensor(const char* key) const {
+  Napi::Value v = get(key);
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  int32_t handle;
+  if (!exactHandle(v, &handle)) typeError(key, "a Tensor");
+  const at::Tensor* t = findTensor(a_.state(), handle);
+  if (!t) throw ArgError(ArgError::Type, where(key) + " is a disposed Tensor (freed by dispose() or by the end of its torch.scope)");
+  return *t;
 }
 
 }  // namespace tt

@@ -10,10 +10,10 @@ using at::indexing::TensorIndex;
 c10::optional<int64_t> sliceBound(tt::Args& a, size_t argIndex, Napi::Value v, const char* part) {
   if (v.IsUndefined() || v.IsNull()) return c10::nullopt;
   if (!v.IsNumber()) a.typeError(argIndex, std::string("a slice whose ") + part + " is an integer or null");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
-    a.rangeError(argIndex, std::string("has a slice ") + part + " that is not an integer: " + std::to_string(d));
-  return static_cast<int64_t>(d);
+  int64_t n;
+  if (tt::readInt64(v, &n) != tt::IntRead::Ok)
+    a.rangeError(argIndex, std::string("has a slice ") + part + " that is not an integer: " + tt::kindOf(v));
+  return n;
 }
 
 // The index spec the JS layer builds: an array whose items are an integer, null (new axis),
@@ -26,10 +26,10 @@ std::vector<TensorIndex> parseIndex(tt::Args& a, size_t i) {
   for (uint32_t k = 0; k < items.Length(); k++) {
     Napi::Value v = items[k];
     if (v.IsNumber()) {
-      double d = v.As<Napi::Number>().DoubleValue();
-      if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740992.0)
-        a.rangeError(i, "has index " + std::to_string(d) + " at position " + std::to_string(k) + "; indices must be integers");
-      out.emplace_back(static_cast<int64_t>(d));
+      int64_t n;
+      if (tt::readInt64(v, &n) != tt::IntRead::Ok)
+        a.rangeError(i, "has " + tt::kindOf(v) + " at position " + std::to_string(k) + "; indices must be integers");
+      out.emplace_back(n);
     } else if (v.IsNull() || v.IsUndefined()) {
       out.emplace_back(at::indexing::None);
     } else if (v.IsBoolean()) {

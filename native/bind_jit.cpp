@@ -1,6 +1,6 @@
 // TorchScript modules: load/save, their parameters and buffers as tensor handles, train/eval,
-// and calling their methods. Loaded modules live in a per-environment table addressed by
-// integer ids, as tensors do. Parameter and buffer handles are the module's own at::Tensors
+// and calling their methods. Loaded modules live in this environment's table (EnvState::modules),
+// addressed by integer ids. Parameter and buffer handles are the module's own at::Tensors
 // (one more reference each, not copies): gradients from forward land on them and in-place
 // optimizer updates change what the module computes with.
 #include <sys/stat.h>
@@ -8,47 +8,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <unordered_map>
 
 #include "boundary.h"
-#include "jit_values.h"
+#include "ivalues.h"
 #include "registrars.h"
 
 namespace {
-
-// Ids are never reused, so a stale id from a disposed module cannot reach another module.
-struct ModuleTable {
-  std::unordered_map<int64_t, torch::jit::Module> modules;
-  int64_t next = 1;
-};
-
-// Keyed by environment (main thread, each worker); the map's nodes stay put, so a table found
-// under the lock can be used after it by the one thread that owns that environment. Never
-// destroyed: environment cleanup hooks may run after static destructors at process exit.
-std::mutex tablesMutex;
-std::unordered_map<const tt::EnvState*, ModuleTable>& tables() {
-  static auto* all = new std::unordered_map<const tt::EnvState*, ModuleTable>();
-  return *all;
-}
-
-ModuleTable& tableOf(tt::Args& a) {
-  std::lock_guard<std::mutex> lock(tablesMutex);
-  return tables()[&a.state()];
-}
-
-torch::jit::Module& moduleAt(tt::Args& a, size_t i) {
-  int64_t id = a.int64(i);
-  ModuleTable& table = tableOf(a);
-  auto found = table.modules.find(id);
-  if (found == table.modules.end()) a.typeError(i, "a loaded TorchScript module id (this one was disposed or never loaded)");
-  return found->second;
-}
-
-std::string firstLine(const std::string& s) {
-  auto end = s.find('\n');
-  return end == std::string::npos ? s : s.substr(0, end);
-}
 
 // The first line of the exception being handled, for rewrapping it with the file's path. Out of
 // memory keeps its own kind; the TorchScript parser's errors are no c10::Error in 1.13.
@@ -60,9 +26,9 @@ std::string reason() {
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const c10::Error& e) {
-    return firstLine(e.what_without_backtrace());
+    return tt::firstLine(e.what_without_backtrace());
   } catch (const std::exception& e) {
-    return firstLine(e.what());
+    return tt::firstLine(e.what());
   }
 }
 
@@ -109,6 +75,7 @@ Napi::Value callMethod(tt::Args& a, const torch::jit::Module& m, const std::stri
     text << schema;
     a.rangeError(argsAt, "holds " + std::to_string(values.Length()) + " arguments; " + name + " takes " + std::to_string(declared) + ": " + text.str());
   }
+  tt::IValueConverter convert(a.state(), a.env(), tt::TensorForm::Tagged);
   std::vector<c10::IValue> stack;
   stack.reserve(declared);
   for (size_t k = 0; k < declared; k++) {
@@ -120,11 +87,11 @@ Napi::Value callMethod(tt::Args& a, const torch::jit::Module& m, const std::stri
     }
     if (v.IsUndefined() && param.type()->kind() != c10::TypeKind::OptionalType)
       throw tt::ArgError(tt::ArgError::Type, name + ": argument '" + param.name() + "' (" + param.type()->annotation_str() + ") is missing");
-    stack.push_back(tt::jit::toIValue(a.state(), v, param.type(), name + ": argument '" + param.name() + "'"));
+    stack.push_back(convert.toIValue(v, param.type(), tt::ValuePath(name, param.name())));
   }
   c10::IValue result = method(std::move(stack));
-  tt::jit::checkReturnable(result, name);
-  return tt::jit::fromIValue(a.state(), a.env(), result);
+  tt::IValueConverter::checkReturnable(result, name);
+  return convert.fromIValue(result);
 }
 
 // jitLoad(path, device?) -> id. A missing file or a file that is no TorchScript archive is an
@@ -142,14 +109,11 @@ TT_BINDING(jitLoad) {
   } catch (...) {
     throw std::runtime_error("'" + path + "' could not be loaded as a TorchScript module: " + reason());
   }
-  ModuleTable& table = tableOf(a);
-  int64_t id = table.next++;
-  table.modules.emplace(id, std::move(module));
-  return Napi::Number::New(a.env(), static_cast<double>(id));
+  return Napi::Number::New(a.env(), static_cast<double>(a.state().modules.add(std::move(module))));
 }
 
 TT_BINDING(jitSave) {
-  torch::jit::Module& m = moduleAt(a, 0);
+  torch::jit::Module& m = a.scriptModule(0);
   std::string path = a.string(1);
   try {
     m.save(path);
@@ -161,25 +125,23 @@ TT_BINDING(jitSave) {
 
 TT_BINDING(jitFree) {
   int64_t id = a.int64(0);
-  tableOf(a).modules.erase(id);
+  a.state().modules.erase(id);
   return a.undefined();
 }
 
-TT_BINDING(jitNamedParameters) { return namedTensors(a, moduleAt(a, 0).named_parameters(a.boolean(1, true))); }
-TT_BINDING(jitNamedBuffers) { return namedTensors(a, moduleAt(a, 0).named_buffers(a.boolean(1, true))); }
+TT_BINDING(jitNamedParameters) { return namedTensors(a, a.scriptModule(0).named_parameters(a.boolean(1, true))); }
+TT_BINDING(jitNamedBuffers) { return namedTensors(a, a.scriptModule(0).named_buffers(a.boolean(1, true))); }
 
 // jitNamedModules(id) -> [[dotted name, id], ...]: every submodule, pre-order as named_modules()
 // lists them, each under a new id of its own. A submodule shares its object with the parent
 // (not a copy), so its methods, parameters and training flag are the parent's.
 TT_BINDING(jitNamedModules) {
-  ModuleTable& table = tableOf(a);
   std::vector<std::pair<std::string, torch::jit::Module>> subs;
-  for (const auto& sub : moduleAt(a, 0).named_modules())
+  for (const auto& sub : a.scriptModule(0).named_modules())
     if (!sub.name.empty()) subs.emplace_back(sub.name, sub.value);
   Napi::Array out = Napi::Array::New(a.env(), subs.size());
   for (size_t k = 0; k < subs.size(); k++) {
-    int64_t id = table.next++;
-    table.modules.emplace(id, subs[k].second);
+    int64_t id = a.state().modules.add(subs[k].second);
     Napi::Array pair = Napi::Array::New(a.env(), 2);
     pair.Set(0u, subs[k].first);
     pair.Set(1u, Napi::Number::New(a.env(), static_cast<double>(id)));
@@ -191,7 +153,7 @@ TT_BINDING(jitNamedModules) {
 // jitTrain(id, mode, recursive = true): recursive is Module.train(); otherwise this module's own
 // flag only, as the JS tree sets each submodule's flag itself.
 TT_BINDING(jitTrain) {
-  torch::jit::Module& m = moduleAt(a, 0);
+  torch::jit::Module& m = a.scriptModule(0);
   bool mode = a.boolean(1, true);
   if (a.boolean(2, true)) m.train(mode);
   else if (m.hasattr("training")) m.setattr("training", mode);
@@ -200,17 +162,17 @@ TT_BINDING(jitTrain) {
 
 // The class name the module was scripted from, e.g. 'Linear' (Python's original_name).
 TT_BINDING(jitTypeName) {
-  auto name = moduleAt(a, 0).type()->name();
+  auto name = a.scriptModule(0).type()->name();
   return a.ret(name ? name->name() : std::string("Module"));
 }
 
-TT_BINDING(jitIsTraining) { return a.ret(moduleAt(a, 0).is_training()); }
+TT_BINDING(jitIsTraining) { return a.ret(a.scriptModule(0).is_training()); }
 
-TT_BINDING(jitForward) { return callMethod(a, moduleAt(a, 0), "forward", 1); }
-TT_BINDING(jitRunMethod) { return callMethod(a, moduleAt(a, 0), a.string(1), 2); }
+TT_BINDING(jitForward) { return callMethod(a, a.scriptModule(0), "forward", 1); }
+TT_BINDING(jitRunMethod) { return callMethod(a, a.scriptModule(0), a.string(1), 2); }
 
 TT_BINDING(jitMethodNames) {
-  auto methods = moduleAt(a, 0).get_methods();
+  auto methods = a.scriptModule(0).get_methods();
   Napi::Array out = Napi::Array::New(a.env(), methods.size());
   for (size_t k = 0; k < methods.size(); k++) out.Set(static_cast<uint32_t>(k), methods[k].name());
   return out;
@@ -218,7 +180,7 @@ TT_BINDING(jitMethodNames) {
 
 // The method's schema as TorchScript prints it, e.g. "forward(__torch__.M self, Tensor x) -> Tensor".
 TT_BINDING(jitMethodSchema) {
-  torch::jit::Module& m = moduleAt(a, 0);
+  torch::jit::Module& m = a.scriptModule(0);
   std::ostringstream text;
   text << methodOf(a, m, a.string(1)).function().getSchema();
   return a.ret(text.str());
@@ -227,12 +189,7 @@ TT_BINDING(jitMethodSchema) {
 }  // namespace
 
 namespace tt {
-void registerJit(Napi::Env env, Napi::Object e) {
-  const EnvState* s = &state();
-  env.AddCleanupHook([s]() {
-    std::lock_guard<std::mutex> lock(tablesMutex);
-    tables().erase(s);
-  });
+void registerJit(Napi::Env, Napi::Object e) {
   TT_EXPORT(e, jitLoad); TT_EXPORT(e, jitSave); TT_EXPORT(e, jitFree);
   TT_EXPORT(e, jitNamedParameters); TT_EXPORT(e, jitNamedBuffers); TT_EXPORT(e, jitNamedModules);
   TT_EXPORT(e, jitTrain); TT_EXPORT(e, jitIsTraining); TT_EXPORT(e, jitTypeName);

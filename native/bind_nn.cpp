@@ -123,11 +123,13 @@ TT_BINDING(crossEntropy) {
 }
 
 // summedCrossEntropy(logits [..., C], targets [...], weight?, ignoreIndex, labelSmoothing)
-//   -> [sum, counted, targets]: the engine's per-step loss in one call. The cross entropy summed
-// over the targets that are not ignoreIndex (logits upcast to float32 when half or bfloat16),
-// how many such targets there are, and the divisor matching the sum (that count, or the summed
-// class weight of those targets). The same ATen calls lib/loss would make one by one; fused
-// because every call after a large forward pays for cold caches (about 3x a warm call here).
+//   -> [sum, counted, targets]: the engine's per-step loss in one call, nothing read to the host.
+// sum: the cross entropy summed over the targets that are not ignoreIndex (logits upcast to
+// float32 when half or bfloat16); counted: the divisor matching the sum (the number of such
+// targets, or their summed class weight), a 0-d float64 tensor; targets: the number of such
+// targets, a 0-d int64 tensor; all on the logits' device. The same ATen calls lib/loss would make
+// one by one; fused because every call after a large forward pays for cold caches (about 3x a
+// warm call here).
 TT_BINDING(summedCrossEntropy) {
   at::Tensor logits = a.tensor(0);
   const at::Tensor& targets = a.tensor(1);
@@ -141,19 +143,17 @@ TT_BINDING(summedCrossEntropy) {
   at::Tensor flatLogits = logits.dim() == 2 ? logits : logits.reshape({-1, classes});
   at::Tensor flatTargets = targets.dim() == 1 ? targets : targets.reshape({-1});
   at::Tensor valid = flatTargets.ne(ignoreIndex);
-  int64_t count = valid.sum().item<int64_t>();
-  double counted = static_cast<double>(count);
+  at::Tensor count = valid.sum();  // int64
+  at::Tensor counted;
   if (weight) {
     // Ignored targets may hold any id (-100, 255): look up a safe 0 and zero their weight.
     at::Tensor safe = at::where(valid, flatTargets, at::zeros({}, flatTargets.options()));
-    counted = weight->index_select(0, safe).mul(valid).sum().item<double>();
+    counted = weight->index_select(0, safe).mul(valid).sum().to(at::kDouble);
+  } else {
+    counted = count.to(at::kDouble);
   }
   at::Tensor sum = at::cross_entropy_loss(flatLogits, flatTargets, weight, at::Reduction::Sum, ignoreIndex, smoothing);
-  Napi::Array out = Napi::Array::New(a.env(), 3);
-  out.Set(0u, a.ret(std::move(sum)));
-  out.Set(1u, Napi::Number::New(a.env(), counted));
-  out.Set(2u, Napi::Number::New(a.env(), static_cast<double>(count)));
-  return out;
+  return a.ret(std::vector<at::Tensor>{std::move(sum), std::move(counted), std::move(count)});
 }
 
 // nllLoss(input, target, weight?, reduction, ignoreIndex)

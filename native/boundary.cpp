@@ -1,13 +1,9 @@
 #include "boundary.h"
 
 #include <cstdlib>
-#include <mutex>
-#include <unordered_set>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "compat.h"
+#include "optimizers.h"
 
 namespace tt {
 
@@ -38,13 +34,6 @@ struct QueueingWarningHandler : compat::WarningHandlerBase {
 };
 QueueingWarningHandler warningHandler;
 
-std::string firstLine(const std::string& s) {
-  auto end = s.find('\n');
-  std::string line = end == std::string::npos ? s : s.substr(0, end);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-  return line;
-}
-
 bool wantCppStack() {
   const char* v = std::getenv("TORCHTRAIN_CPP_STACKTRACES");
   return v && *v && std::string(v) != "0";
@@ -64,26 +53,22 @@ void throwTorch(Napi::Env env, const char* fn, const std::string& full, const st
 
 }  // namespace
 
-EnvState& state() { return *currentState; }
-
-// Tensor temporaries of a few MB are freed and re-made every step. In a Node process glibc
-// keeps returning that memory to the OS and faulting it back in (~25k page faults per AdamW
-// step of a 12M-parameter model, 2.5x slower than PyTorch); fixed thresholds keep it in the
-// heap. TORCHTRAIN_MALLOC_TUNING=0 leaves malloc alone.
-static void tuneMalloc() {
-#ifdef __GLIBC__
-  const char* setting = std::getenv("TORCHTRAIN_MALLOC_TUNING");
-  if (setting && std::string(setting) == "0") return;
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-#endif
+std::string firstLine(const std::string& s) {
+  auto end = s.find('\n');
+  std::string line = end == std::string::npos ? s : s.substr(0, end);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  return line;
 }
 
+EnvState::EnvState() = default;
+EnvState::~EnvState() = default;  // here, where optim::Optimizer is a complete type
+
+EnvState& state() { return *currentState; }
+
 void initState(Napi::Env env) {
-  static std::once_flag tuned;
-  std::call_once(tuned, tuneMalloc);
   currentState = new EnvState();
   compat::setWarningHandler(&warningHandler);
+  // The one place an environment's objects are freed: tensors, optimizers, modules, operators.
   env.AddCleanupHook([]() {
     delete currentState;
     currentState = nullptr;
@@ -118,11 +103,13 @@ int32_t put(EnvState& s, Napi::Env env, at::Tensor t) {
   return handle;
 }
 
+const at::Tensor* findTensor(const EnvState& s, int32_t handle) {
+  if (handle < 0 || static_cast<size_t>(handle) >= s.slots.size() || !s.slots[handle].defined()) return nullptr;
+  return &s.slots[handle];
+}
+
 const at::Tensor& lookup(EnvState& s, int32_t handle, const char* fn, size_t argIndex) {
-  if (handle >= 0 && static_cast<size_t>(handle) < s.slots.size()) {
-    const at::Tensor& t = s.slots[handle];
-    if (t.defined()) return t;
-  }
+  if (const at::Tensor* t = findTensor(s, handle)) return *t;
   throw ArgError(ArgError::Type, std::string(fn) + ": argument " + std::to_string(argIndex + 1) +
                                      " is a disposed Tensor (freed by dispose() or by the end of the torch.scope "
                                      "it was made in); return it from the scope or call torch.keep() on it");

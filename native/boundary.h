@@ -1,8 +1,11 @@
-// The boundary between JavaScript and libtorch: the tensor handle table, argument readers and
+// The boundary between JavaScript and libtorch: the per-environment handle tables, argument readers and
 // the one guard every binding runs inside. No C++ exception crosses into N-API: the guard turns
 // each into a JS error (TorchError, its OutOfMemoryError subclass, TypeError or RangeError).
 #pragma once
 #include "pch.h"
+
+#include <memory>
+#include <unordered_map>
 
 namespace tt {
 
@@ -15,9 +18,43 @@ struct ArgError : std::exception {
   const char* what() const noexcept override { return message.c_str(); }
 };
 
-// Per-JavaScript-environment state. Each JS thread (main or worker) gets its own, so a handle
-// is only meaningful on the thread that made it.
+namespace optim {
+class Optimizer;
+}
+
+// Objects a JS environment addresses by integer id (optimizers, TorchScript modules, operator
+// overloads). Ids start at 1 and are never reused, so a stale id cannot reach a newer object.
+template <typename T>
+class IdTable {
+ public:
+  int64_t add(T item) {
+    int64_t id = next_++;
+    items_.emplace(id, std::move(item));
+    return id;
+  }
+  T* find(int64_t id) {
+    auto it = items_.find(id);
+    return it == items_.end() ? nullptr : &it->second;
+  }
+  void erase(int64_t id) { items_.erase(id); }
+  size_t size() const { return items_.size(); }
+
+ private:
+  std::unordered_map<int64_t, T> items_;
+  int64_t next_ = 1;
+};
+
+// Per-JavaScript-environment state: every handle table and everything else an environment owns.
+// Each JS thread (main or worker) gets its own, so a handle is only meaningful on the thread
+// that made it. One lifetime rule: the environment's cleanup hook (initState) deletes it, and
+// with it every tensor reference, optimizer, module and operator handle it still holds.
 struct EnvState {
+  EnvState();
+  ~EnvState();
+  EnvState(const EnvState&) = delete;
+  EnvState& operator=(const EnvState&) = delete;
+
+  // Tensors: the hot path, so slots are reused (a free list) rather than ids kept unique.
   std::vector<at::Tensor> slots;     // handle -> tensor; an undefined tensor marks a free slot
   std::vector<int64_t> slotBytes;    // bytes reported for each slot when it was filled
   std::vector<int32_t> freeSlots;
@@ -25,6 +62,11 @@ struct EnvState {
   int64_t liveBytes = 0;
   int64_t unreportedBytes = 0;       // external-memory delta not yet told to V8 (batched)
   int64_t reportedBytes = 0;         // what V8 has been told (napi_adjust_external_memory)
+
+  IdTable<std::unique_ptr<optim::Optimizer>> optimizers;  // bind_optimizer.cpp
+  IdTable<torch::jit::Module> modules;                    // bind_jit.cpp; a submodule shares its parent's object
+  IdTable<c10::OperatorHandle> operators;                 // bind_dispatch.cpp (opSchema)
+
   Napi::FunctionReference torchErrorCtor;
   Napi::FunctionReference oomErrorCtor;
   std::vector<std::string> warnings; // libtorch warnings raised on this thread, not yet emitted
@@ -41,11 +83,26 @@ void release(EnvState& s, Napi::Env env, int32_t handle);
 inline int32_t put(Napi::Env env, at::Tensor t) { return put(state(), env, std::move(t)); }
 inline const at::Tensor& lookup(int32_t handle, const char* fn, size_t argIndex) { return lookup(state(), handle, fn, argIndex); }
 inline void release(Napi::Env env, int32_t handle) { release(state(), env, handle); }
+// The live tensor behind a handle, or null (a free slot, or no slot at all).
+const at::Tensor* findTensor(const EnvState& s, int32_t handle);
 // What a JS value is, for error messages: "a string", "the number 1.5", "an array" (args.cpp).
 std::string kindOf(const Napi::Value& v);
+// The first line of a (libtorch) message, without trailing white space.
+std::string firstLine(const std::string& s);
+// Whether v is a number holding an exact int32 handle (-1 included); napi's Int32Value would
+// wrap 1e300 or truncate 1.5 into some other live handle.
+bool exactHandle(const Napi::Value& v, int32_t* out);
 // A tensor (or a bare handle) from a JS value that must be an exact int32 handle.
 const at::Tensor& tensorFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
 int32_t handleFromValue(const Napi::Value& v, const char* fn, size_t argIndex);
+
+// The one rule for reading a JS value as an int64, for every binding argument and every IValue:
+// a bigint in the int64 range, or a number holding an exact integer of at most 2^53.
+enum class IntRead { Ok, NotANumber, NotAnInteger, Unsafe, Overflow };
+IntRead readInt64(const Napi::Value& v, int64_t* out);
+// The error for a failed readInt64 (TypeError for a value that is no number, RangeError for a
+// number or bigint that is no int64); `subject` names the value ("zeros: argument 1[0]").
+[[noreturn]] void throwBadInt(IntRead why, const std::string& subject, const Napi::Value& v);
 int64_t tensorBytes(const at::Tensor& t);
 // A number as Python passes it to Tensor overloads: a 0-d "wrapped number" tensor, which
 // takes part in type promotion like a scalar (int32 tensor + 1 stays int32).
@@ -91,6 +148,10 @@ class Args {
   c10::ScalarType dtype(size_t i) const;                // a ScalarType code
   std::optional<c10::ScalarType> optDtype(size_t i) const;
   c10::Device device(size_t i) const;                   // 'cpu', 'cuda', 'cuda:1', ...
+  // Ids into this environment's other tables (EnvState).
+  optim::Optimizer& optimizer(size_t i) const;
+  torch::jit::Module& scriptModule(size_t i) const;
+  const c10::OperatorHandle& op(size_t i) const;
   // dtype code, device string and requiresGrad flag at i, i+1, i+2 (each optional).
   at::TensorOptions options(size_t i, c10::ScalarType fallback = at::kFloat) const;
 
@@ -110,6 +171,28 @@ class Args {
   const Napi::CallbackInfo& info_;
   const char* fn_;
   EnvState& state_;
+  friend class OptionsArg;
+};
+
+// The fields of an options-object argument ({ maxNorm, normType, ... }); undefined and null
+// fields are absent, and errors name the function and the option.
+class OptionsArg {
+ public:
+  OptionsArg(const Args& a, size_t i);
+  Napi::Value get(const char* key) const { return object_.Get(key); }
+  bool has(const char* key) const;
+  double number(const char* key, double fallback) const;
+  bool boolean(const char* key, bool fallback) const;
+  int64_t int64(const char* key, int64_t fallback) const;
+  std::optional<at::Tensor> tensor(const char* key) const;
+  [[noreturn]] void typeError(const char* key, const std::string& expected) const;
+  [[noreturn]] void rangeError(const char* key, const std::string& problem) const;
+
+ private:
+  std::string where(const char* key) const;
+  const Args& a_;
+  size_t index_;
+  Napi::Object object_;
 };
 
 // Converts the exception being handled into a pending JS exception.

@@ -138,7 +138,7 @@ inline void nonFiniteCheckAndUnscale(const std::vector<at::Tensor>& grads, at::T
     return;
   }
   for (const auto& g : grads) {
-    if (!at::isfinite(g).all().item<bool>()) foundInf.fill_(1.0);
+    foundInf.masked_fill_(at::isfinite(g).all().logical_not(), 1.0);  // no host read, like the kernel
     g.mul_(invScale);
   }
 }

@@ -94,6 +94,13 @@ void Optimizer::stepSGD(ParamGroup& g) {
   }
 }
 
+std::vector<at::Tensor> gradsOf(const std::vector<at::Tensor>& params) {
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
 // nn/utils/clip_grad.py, _get_total_norm: per-tensor norms (torch._foreach_norm where libtorch
 // has it, as Python uses it), then the norm of their stack.
 at::Tensor totalNorm(const std::vector<at::Tensor>& grads, double normType) {

@@ -56,6 +56,9 @@ class Optimizer {
   std::unordered_map<c10::TensorImpl*, ParamState> state_;
 };
 
+// The gradients of those parameters that have one (the tensors themselves, for in-place updates).
+std::vector<at::Tensor> gradsOf(const std::vector<at::Tensor>& params);
+
 // clip_grad_norm_: returns the total norm (a 0-d tensor) after scaling the gradients by
 // min(1, maxNorm / (total + 1e-6)); throws on a non-finite norm when asked to.
 at::Tensor clipGradNorm(const std::vector<at::Tensor>& grads, double maxNorm, double normType, bool errorIfNonfinite);

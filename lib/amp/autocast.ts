@@ -2,9 +2,9 @@
 // float16 by default, CPU: bfloat16), nestable, restoring the previous state on exceptions and
 // when an async fn settles. Like grad mode, autocast is libtorch per-thread state: code that
 // runs on the thread during an async fn's awaits sees it too.
-import { native } from '../core/addon.js';
+import { enterAutocast, isAutocastEnabled as autocastOn } from '../core/amp-kernels.js';
 import { cuda } from '../core/device.js';
-import { type DType, dtypeCode } from '../core/dtype.js';
+import { type DType } from '../core/dtype.js';
 import { describe } from '../core/tensor.js';
 
 export interface AutocastOptions {
@@ -27,9 +27,7 @@ export function autocast<T>(options: AutocastOptions, fn: () => T): T {
     process.emitWarning("User provided device_type of 'cuda', but CUDA is not available. Disabling", 'TorchWarning');
     enabled = false;
   }
-  const previous: { enabled: boolean; dtype: number; cacheEnabled: boolean } = native.autocastGet(device);
-  native.autocastEnter(device, enabled, dtypeCode(dtype), options.cacheEnabled ?? true);
-  const restore = () => native.autocastExit(device, previous.enabled, previous.dtype, previous.cacheEnabled);
+  const restore = enterAutocast(device, enabled, dtype, options.cacheEnabled ?? true);
   let result: T;
   try {
     result = fn();
@@ -44,5 +42,5 @@ export function autocast<T>(options: AutocastOptions, fn: () => T): T {
 
 /** Whether autocast is on for a device type here. */
 export function isAutocastEnabled(deviceType: 'cuda' | 'cpu' = 'cuda'): boolean {
-  return native.autocastGet(deviceType).enabled;
+  return autocastOn(deviceType);
 }

@@ -2,12 +2,28 @@
 // gradients before the update, skip updates whose gradients overflowed, and adapt the scale
 // (back off on overflow, grow after growthInterval clean steps). A CUDA scaler on a machine
 // without CUDA disables itself with a warning and does nothing, as PyTorch's does.
-import { native } from '../core/addon.js';
+import { unscaleGrads, updateScale } from '../core/amp-kernels.js';
 import { cuda } from '../core/device.js';
 import { full } from '../core/creation.js';
 import { keep } from '../core/scope.js';
 import { type Tensor, describe } from '../core/tensor.js';
-import { type Optimizer } from '../optim/optimizer.js';
+
+/** What a GradScaler needs of an optimizer (lib/optim's Optimizer is one). */
+export interface ScalableOptimizer {
+  readonly paramGroups: readonly { readonly params: readonly Tensor[] }[];
+  step(): void;
+}
+
+/** The scaler's live state, for the engine's one-call optimizer step (which updates it in place). */
+export interface GradScalerState {
+  /** float32 0-d, on the scaler's device. */
+  scale: Tensor;
+  /** int32 0-d: clean steps since the last growth or backoff. */
+  growthTracker: Tensor;
+  growthFactor: number;
+  backoffFactor: number;
+  growthInterval: number;
+}
 
 export interface GradScalerOptions {
   device?: 'cuda' | 'cpu' | string;
@@ -25,11 +41,9 @@ export class GradScaler {
   readonly growthInterval: number;
   private enabled: boolean;
   private initScale: number;
-  /** @internal float32 0-d */
-  scaleTensor: Tensor | null = null;
-  /** @internal int32 0-d */
-  growthTracker: Tensor | null = null;
-  private readonly foundInf = new Map<Optimizer, Tensor>();
+  private scaleTensor: Tensor | null = null;
+  private growthTracker: Tensor | null = null;
+  private readonly foundInf = new Map<ScalableOptimizer, Tensor>();
 
   constructor(options: GradScalerOptions = {}) {
     this.device = options.device ?? 'cuda';
@@ -51,34 +65,44 @@ export class GradScaler {
     return this.enabled;
   }
 
-  /** @internal creates the scale tensors on first use */
-  lazyInit(): void {
-    if (this.scaleTensor) return;
-    this.scaleTensor = keep(full([], this.initScale, { dtype: 'float32', device: this.device }));
-    this.growthTracker = keep(full([], 0, { dtype: 'int32', device: this.device }));
+  /**
+   * The scale and growth tracker (made on first use, kept out of every scope) with the growth
+   * settings; null when the scaler is disabled.
+   */
+  state(): GradScalerState | null {
+    if (!this.enabled) return null;
+    const [scale, growthTracker] = this.tensors();
+    return { scale, growthTracker, growthFactor: this.growthFactor, backoffFactor: this.backoffFactor, growthInterval: this.growthInterval };
+  }
+
+  private tensors(): [Tensor, Tensor] {
+    this.scaleTensor ??= keep(full([], this.initScale, { dtype: 'float32', device: this.device }));
+    this.growthTracker ??= keep(full([], 0, { dtype: 'int32', device: this.device }));
+    return [this.scaleTensor, this.growthTracker];
   }
 
   /** loss * scale (the loss itself when disabled). */
   scale(loss: Tensor): Tensor {
     if (!this.enabled) return loss;
-    this.lazyInit();
-    return loss.mul(this.scaleTensor!);
+    return loss.mul(this.tensors()[0]);
   }
 
   /** Divides the optimizer's gradients by the scale and records whether any was inf/NaN. */
-  unscale_(optimizer: Optimizer): void {
+  unscale_(optimizer: ScalableOptimizer): void {
     if (!this.enabled) return;
     if (this.foundInf.has(optimizer)) throw new Error('unscale_() has already been called on this optimizer since the last update().');
-    this.lazyInit();
-    const inv = this.scaleTensor!.double().reciprocal().float();
+    const [scale] = this.tensors();
+    const asDouble = scale.double(), reciprocal = asDouble.reciprocal();
+    const inv = reciprocal.float();
+    for (const t of [asDouble, reciprocal]) t.dispose();
     const found = keep(full([], 0, { dtype: 'float32', device: this.device }));
-    native.gradScalerUnscale(optimizer.paramGroups.flatMap((g) => g.params).map((p) => p._h), found._h, inv._h);
+    unscaleGrads(optimizer.paramGroups.flatMap((g) => g.params), found, inv);
     inv.dispose();
     this.foundInf.set(optimizer, found);
   }
 
   /** optimizer.step(), unless the unscaled gradients held inf or NaN. Returns whether it stepped. */
-  step(optimizer: Optimizer): boolean {
+  step(optimizer: ScalableOptimizer): boolean {
     if (!this.enabled) {
       optimizer.step();
       return true;
@@ -92,15 +116,15 @@ export class GradScaler {
   /** Adapts the scale after a step (and forgets the per-optimizer records), or sets newScale. */
   update(newScale?: number): void {
     if (!this.enabled) return;
-    this.lazyInit();
+    const [scale, growthTracker] = this.tensors();
     if (newScale !== undefined) {
       if (typeof newScale !== 'number') throw new TypeError(`update: newScale must be a number, got ${describe(newScale)}`);
-      this.scaleTensor!.fill_(newScale).dispose();
+      scale.fill_(newScale).dispose();
     } else {
       const found = [...this.foundInf.values()];
       if (found.length === 0) throw new Error('No inf checks were recorded prior to update.');
       const combined = found.slice(1).reduce((a, b) => a.add(b), found[0]);
-      native.gradScalerUpdate(this.scaleTensor!._h, this.growthTracker!._h, combined._h, this.growthFactor, this.backoffFactor, this.growthInterval);
+      updateScale(scale, growthTracker, combined, this.growthFactor, this.backoffFactor, this.growthInterval);
       if (combined !== found[0]) combined.dispose();
     }
     for (const t of this.foundInf.values()) t.dispose();
@@ -123,8 +147,8 @@ export class GradScaler {
     if (!this.enabled) return;
     if (!state || Object.keys(state).length === 0) throw new Error('The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.');
     this.initScale = state.scale;
-    this.lazyInit();
-    this.scaleTensor!.fill_(state.scale).dispose();
-    this.growthTracker!.fill_(state._growth_tracker ?? 0).dispose();
+    const [scale, growthTracker] = this.tensors();
+    scale.fill_(state.scale).dispose();
+    growthTracker.fill_(state._growth_tracker ?? 0).dispose();
   }
 }

@@ -8,13 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutOfMemoryError, TorchError } from './errors.js';
+import { type NativeAddon } from './native.js';
 
 const require = createRequire(import.meta.url);
 
-// The addon is a bag of functions taking handles, numbers, strings and arrays; lib/core gives
-// them types at the point of use.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type NativeAddon = Record<string, (...args: any[]) => any>;
+export type { NativeAddon } from './native.js';
 
 export interface BuildInfo {
   torchtrainVersion: string;

@@ -1,5 +1,6 @@
 // Autograd: Tensor's requiresGrad / grad / backward, torch.autograd.grad, and grad-mode scopes.
 import { native } from './addon.js';
+import { type TensorHandle } from './native.js';
 import { Tensor, describe, handleOf, wrap, wrapOptional } from './tensor.js';
 
 declare module './tensor.js' {
@@ -85,7 +86,7 @@ export interface GradOptions {
   allowUnused?: boolean;
 }
 
-function tensorList(value: Tensor | Tensor[], fn: string, what: string): number[] {
+function tensorList(value: Tensor | Tensor[], fn: string, what: string): TensorHandle[] {
   const list = Array.isArray(value) ? value : [value];
   return list.map((t, i) => handleOf(t, fn, `${what}[${i}]`));
 }
@@ -95,8 +96,8 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opti
   const outs = tensorList(outputs, 'autograd.grad', 'outputs');
   const ins = tensorList(inputs, 'autograd.grad', 'inputs');
   const gradOutputs = options.gradOutputs?.map((g, i) => (g == null ? null : handleOf(g, 'autograd.grad', `gradOutputs[${i}]`)));
-  const handles: number[] = native.autogradGrad(outs, ins, gradOutputs, options.retainGraph, options.createGraph ?? false, options.allowUnused ?? false);
-  return handles.map((h) => (h < 0 ? null : wrap(h)));
+  const handles = native.autogradGrad(outs, ins, gradOutputs, options.retainGraph, options.createGraph ?? false, options.allowUnused ?? false);
+  return handles.map((h) => (h === -1 ? null : wrap(h)));
 }
 
 function withGradMode<T>(enabled: boolean, fn: () => T): T {

@@ -1,6 +1,7 @@
 // Raw element bytes in and out of tensors, for file formats (lib/io: safetensors, torch.save
 // archives). lib/core is the only layer that touches the addon; this file is lib/io's way in.
 import { native } from './addon.js';
+import { noteHostRead } from './host-reads.js';
 import { type DType, dtypeCode } from './dtype.js';
 import { type Tensor, wrap } from './tensor.js';
 
@@ -23,5 +24,6 @@ export function tensorFromBytes(bytes: Uint8Array, dtype: DType, shape: readonly
 
 /** A copy of the tensor's elements as raw little-endian bytes, row-major (made contiguous, on the CPU). */
 export function tensorBytes(t: Tensor): Uint8Array {
-  return new Uint8Array(native.toBytes(t._h) as ArrayBuffer);
+  noteHostRead();
+  return new Uint8Array(native.toBytes(t._h));
 }

@@ -2,6 +2,8 @@
 // fixed or scientific notation, the same widths, line wrapping at 80 columns, summarising
 // (edge items and '...') above 1000 elements, and the same dtype/grad suffixes.
 import { native } from './addon.js';
+import { noteHostRead } from './host-reads.js';
+import { type TensorHandle } from './native.js';
 import { type DType, dtypeFromCode, isFloatingPoint, viewBytes } from './dtype.js';
 
 export const printOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null as boolean | null };
@@ -124,7 +126,7 @@ class Formatter {
 }
 
 /** Shrinks each dimension longer than 2*edgeitems to its first and last edgeitems (natively). */
-function summarizedHandle(handle: number, shape: number[]): { handle: number; owned: boolean } {
+function summarizedHandle(handle: TensorHandle, shape: number[]): { handle: TensorHandle; owned: boolean } {
   const edge = printOptions.edgeitems;
   let h = handle;
   let owned = false;
@@ -143,13 +145,14 @@ function summarizedHandle(handle: number, shape: number[]): { handle: number; ow
   return { handle: h, owned };
 }
 
-function body(handle: number, dtype: DType, shape: number[], indent: number): string {
+function body(handle: TensorHandle, dtype: DType, shape: number[], indent: number): string {
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > printOptions.threshold;
   // With no edge items Python shows nothing but the ellipsis (and a size suffix).
   if (summarize && printOptions.edgeitems === 0 && shape.length > 0) return '[...]';
   const small = summarize ? summarizedHandle(handle, shape) : { handle, owned: false };
   const smallShape: number[] = native.shape(small.handle);
+  noteHostRead();
   const raw = viewBytes(dtype, native.toBuffer(small.handle));
   if (small.owned) native.free(small.handle);
   const values: (number | bigint | boolean)[] = dtype === 'bool' ? Array.from(raw as Uint8Array, (b) => b !== 0) : Array.from(raw as ArrayLike<number>);
@@ -197,7 +200,7 @@ function addSuffixes(text: string, suffixes: string[], indent: number): string {
 }
 
 /** PyTorch's repr of a tensor, e.g. "tensor([1., 2.], requires_grad=True)". */
-export function formatTensor(t: { _h: number }): string {
+export function formatTensor(t: { _h: TensorHandle }): string {
   const h = t._h;
   const dtype = dtypeFromCode(native.dtype(h));
   const shape: number[] = native.shape(h);

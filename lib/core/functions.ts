@@ -1,6 +1,7 @@
 // The torch.* function forms: torch.add(x, y) is x.add(y), and so on for every method listed
 // here; plus the ops that take several tensors (cat, stack, where, ...).
 import { native } from './addon.js';
+import { type TensorHandle } from './native.js';
 import { type Scalar, Tensor, describe, handleOf, wrap } from './tensor.js';
 import { whereOp } from './tensor-indexing.js';
 
@@ -32,7 +33,7 @@ for (const name of FUNCTION_FORMS) {
   };
 }
 
-function handles(tensors: Tensor[], fn: string): number[] {
+function handles(tensors: Tensor[], fn: string): TensorHandle[] {
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: expected an array of Tensors, got ${describe(tensors)}`);
   return tensors.map((t, i) => handleOf(t, fn, `tensors[${i}]`));
 }
@@ -69,3 +70,8 @@ export function broadcastTensors(...tensors: Tensor[]): Tensor[] {
   return tensors.map((t) => t.broadcastTo(shape));
 }
 
+
+/** libm's erf of a JS number (JavaScript has no Math.erf; Python's math.erf is libm's too). */
+export function scalarErf(x: number): number {
+  return native.scalarErf(x);
+}

@@ -5,11 +5,12 @@
 //   torch.ops.call('aten::add.Tensor', x, y)               the same, by string
 // Keyword options use the schema's names, camelCase or snake_case (keepdim, memoryFormat).
 import { native } from './addon.js';
+import { noteHostRead } from './host-reads.js';
+import { type OperatorSchema, type TensorHandle } from './native.js';
 import { DTYPES, dtypeCode } from './dtype.js';
 import { Tensor, describe, wrap } from './tensor.js';
 
-interface SchemaArg { name: string; type: string; kwargOnly: boolean; hasDefault: boolean; mutable: boolean }
-interface Schema { id: number; schema: string; args: SchemaArg[]; returns: string[] }
+type Schema = OperatorSchema;
 
 const schemas = new Map<string, Schema | null>();
 const overloadLists = new Map<string, string[]>();
@@ -94,8 +95,10 @@ function bind(schema: Schema, positional: unknown[], keywords: Record<string, un
 function unwrapResult(types: string[], raw: unknown): unknown {
   const one = (type: string, v: unknown): unknown => {
     if (v === null || v === undefined) return null;
-    if (type.startsWith('Tensor[]') || type.startsWith('Tensor?[]')) return (v as number[]).map((h) => wrap(h));
-    if (type.startsWith('Tensor')) return wrap(v as number);
+    if (type.startsWith('Tensor[]') || type.startsWith('Tensor?[]')) return (v as TensorHandle[]).map((h) => wrap(h));
+    if (type.startsWith('Tensor')) return wrap(v as TensorHandle);
+    // A Scalar result (aten::item, aten::_local_scalar_dense) is a tensor's value read to the host.
+    if (type === 'Scalar') noteHostRead();
     return v;
   };
   if (types.length === 1) return one(types[0], raw);

@@ -2,6 +2,8 @@
 import { addonFile, buildInfo, native } from './addon.js';
 import { scopeDepth } from './scope.js';
 
+export { hostReads } from './host-reads.js';
+
 export interface TorchInfo {
   torchtrainVersion: string;
   libtorchVersion: string;

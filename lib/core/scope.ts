@@ -5,14 +5,18 @@
 // The current scope follows async contexts (AsyncLocalStorage), so scopes work across await.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { native } from './addon.js';
+import { type TensorHandle } from './native.js';
 
 /** What the scope machinery needs of a tensor (lib/core/tensor.ts implements it). */
 export interface ScopedValue {
-  /** Native handle; -1 once freed. */
-  _h: number;
+  /** Native handle; DISPOSED (-1) once freed. */
+  _h: TensorHandle;
   /** OWNED_BY_SCOPE or OWNED_BY_GC. */
   _owner: number;
 }
+
+/** The handle of a freed tensor: the addon answers it with a clear "disposed" error. */
+export const DISPOSED = -1 as TensorHandle;
 
 export const OWNED_BY_SCOPE = 0;
 export const OWNED_BY_GC = 1;
@@ -33,9 +37,9 @@ export function setTensorPredicate(predicate: (value: unknown) => value is Scope
 // ---- the GC backstop and debug records ----
 
 let debugScopes = process.env.TORCHTRAIN_DEBUG_SCOPES === '1';
-const debugStacks = new Map<number, string>(); // handle -> where an unscoped tensor was made
+const debugStacks = new Map<TensorHandle, string>(); // handle -> where an unscoped tensor was made
 
-const finalizers = new FinalizationRegistry<number>((handle) => {
+const finalizers = new FinalizationRegistry<TensorHandle>((handle) => {
   debugStacks.delete(handle);
   try {
     native.free(handle);
@@ -66,7 +70,7 @@ export function track(t: ScopedValue): void {
 export function disposeTensor(t: ScopedValue): void {
   const handle = t._h;
   if (handle < 0) return;
-  t._h = -1;
+  t._h = DISPOSED;
   if (t._owner === OWNED_BY_GC) {
     finalizers.unregister(t);
     if (debugScopes) debugStacks.delete(handle);
@@ -118,7 +122,7 @@ function closeScope(scope: Scope, result: unknown): void {
       else (escaped ??= []).push(t);
     } else {
       doomed[count++] = t._h;
-      t._h = -1;
+      t._h = DISPOSED;
     }
   }
   tensors.length = 0;

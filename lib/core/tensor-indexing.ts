@@ -3,6 +3,7 @@
 // or torch.slice(start, stop, step)), null (a new axis), '...', a boolean, an index or mask
 // Tensor, or an array of integers or booleans (made into an index or mask tensor).
 import { native } from './addon.js';
+import { type IndexSpecItem, type TensorHandle } from './native.js';
 import { type Scalar, Tensor, describe, handleOf, wrap } from './tensor.js';
 
 export interface Slice { start?: number | null; stop?: number | null; step?: number | null }
@@ -49,7 +50,7 @@ function parseSliceString(text: string): [number | null, number | null, number |
 }
 
 // Builds the spec the addon reads; temporary tensors made from arrays are freed by the caller.
-function encode(items: IndexItem[], temporaries: number[]): unknown[] {
+function encode(items: IndexItem[], temporaries: TensorHandle[]): IndexSpecItem[] {
   return items.map((item, position) => {
     if (typeof item === 'number' || typeof item === 'boolean' || item === null) return item;
     if (item === undefined) return null;
@@ -73,8 +74,8 @@ function encode(items: IndexItem[], temporaries: number[]): unknown[] {
   });
 }
 
-function withSpec<T>(items: IndexItem[], body: (spec: unknown[]) => T): T {
-  const temporaries: number[] = [];
+function withSpec<T>(items: IndexItem[], body: (spec: IndexSpecItem[]) => T): T {
+  const temporaries: TensorHandle[] = [];
   try {
     return body(encode(items, temporaries));
   } finally {

@@ -2,6 +2,8 @@
 // Numbers and booleans act as Python scalars: an integer-valued number keeps an integer tensor
 // integral (x.add(1)), a fractional one promotes it to float (x.add(0.5)).
 import { native } from './addon.js';
+import { noteHostRead } from './host-reads.js';
+import { type TensorHandle } from './native.js';
 import { type Scalar, Tensor, describe, wrap } from './tensor.js';
 
 type Other = Tensor | Scalar;
@@ -70,7 +72,8 @@ function badOther(op: string, other: unknown): never {
   throw new TypeError(`${op}: other must be a Tensor or a number, got ${describe(other)}`);
 }
 
-for (const [name, scalarName] of Object.entries(BINARY_OPS)) {
+for (const name of Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]) {
+  const scalarName = BINARY_OPS[name];
   const withTensor = native[name];
   const withScalar = native[scalarName];
   proto[name] = function binary(this: Tensor, other: Other): Tensor {
@@ -144,19 +147,22 @@ Tensor.prototype.round = function round(this: Tensor, options?: { decimals?: num
 
 Tensor.prototype.equal = function equal(this: Tensor, other: Tensor): boolean {
   if (!(other instanceof Tensor)) throw new TypeError(`equal: other must be a Tensor, got ${describe(other)}`);
+  noteHostRead();
   return native.equal(this._h, other._h);
 };
 
 Tensor.prototype.allclose = function allclose(this: Tensor, other: Tensor, options = {}): boolean {
   if (!(other instanceof Tensor)) throw new TypeError(`allclose: other must be a Tensor, got ${describe(other)}`);
   const { rtol = 1e-5, atol = 1e-8, equalNan = false } = options;
+  noteHostRead();
   return native.allclose(this._h, other._h, rtol, atol, equalNan);
 };
 
 // In-place forms modify this tensor and return a new Tensor that shares it (DESIGN: every op
 // returns a fresh handle).
-function inplace(op: string, withTensor: (...a: unknown[]) => number, withScalar: (...a: unknown[]) => number) {
-  return function (this: Tensor, other: Other, extra?: unknown): Tensor {
+function inplace<E>(op: string, withTensor: (x: TensorHandle, y: TensorHandle, extra?: E) => TensorHandle,
+  withScalar: (x: TensorHandle, s: Scalar, extra?: E) => TensorHandle) {
+  return function (this: Tensor, other: Other, extra?: E): Tensor {
     if (other instanceof Tensor) return wrap(withTensor(this._h, other._h, extra));
     if (typeof other === 'number' || typeof other === 'boolean') return wrap(withScalar(this._h, other, extra));
     return badOther(op, other);

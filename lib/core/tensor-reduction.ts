@@ -1,6 +1,7 @@
 // Reductions. Each takes PyTorch's dim (a number, an array of numbers, or nothing for all dims)
 // and keepdim, either positionally (x.sum(1, true)) or as options (x.sum(1, { keepdim: true })).
 import { native } from './addon.js';
+import { type TensorHandle } from './native.js';
 import { type DType, dtypeCode } from './dtype.js';
 import { Tensor, wrap, wrapPair } from './tensor.js';
 
@@ -53,7 +54,7 @@ function dims(dim: Dims): number | number[] | undefined {
   return dim === null ? undefined : dim;
 }
 
-export function valuesIndices(handles: number[]): ValuesIndices {
+export function valuesIndices(handles: [TensorHandle, TensorHandle]): ValuesIndices {
   const [values, indices] = wrapPair(handles);
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }

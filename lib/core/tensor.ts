@@ -5,6 +5,8 @@ import { inspect } from 'node:util';
 import { native } from './addon.js';
 import { type AnyTypedArray, type DType, dtypeFromCode, viewBytes } from './dtype.js';
 import { formatTensor } from './format.js';
+import { noteHostRead } from './host-reads.js';
+import { type NoTensor, type TensorHandle } from './native.js';
 import { OWNED_BY_SCOPE, type ScopedValue, disposeTensor, setTensorPredicate, track } from './scope.js';
 
 export type Scalar = number | boolean;
@@ -15,12 +17,12 @@ export class Tensor implements ScopedValue {
   // first define them as undefined and then change their representation, which makes every
   // tensor allocation markedly slower in V8.
   /** @internal native handle; -1 once disposed. */
-  declare _h: number;
+  declare _h: TensorHandle;
   /** @internal who frees it: its scope, or the GC backstop. */
   declare _owner: number;
 
   /** @internal use torch.tensor() and the other factories. */
-  constructor(handle: number) {
+  constructor(handle: TensorHandle) {
     this._h = handle;
     this._owner = OWNED_BY_SCOPE;
   }
@@ -96,6 +98,7 @@ export class Tensor implements ScopedValue {
   /** A copy of the elements in row-major order: Float32Array for float32/float16/bfloat16, BigInt64Array for int64, Uint8Array for bool. */
   data(): AnyTypedArray {
     const dtype = this.dtype;
+    noteHostRead();
     return viewBytes(dtype, native.toBuffer(this._h));
   }
 
@@ -122,11 +125,13 @@ export class Tensor implements ScopedValue {
   item(): number;
   item<T extends number | boolean>(): T;
   item(): number | boolean {
+    noteHostRead();
     return native.item(this._h);
   }
 
   /** The value of a one-element integer tensor, without rounding through a double. */
   itemBigInt(): bigint {
+    noteHostRead();
     return native.itemBigInt(this._h);
   }
 
@@ -143,33 +148,40 @@ export class Tensor implements ScopedValue {
 setTensorPredicate((value): value is Tensor => value instanceof Tensor);
 
 /** @internal Wraps a fresh handle from the addon into a tracked Tensor. */
-export function wrap(handle: number): Tensor {
+export function wrap(handle: TensorHandle): Tensor {
   const t = new Tensor(handle);
   track(t);
   return t;
 }
 
 /** @internal Wraps a handle that may be -1 (no tensor). */
-export function wrapOptional(handle: number): Tensor | null {
-  return handle < 0 ? null : wrap(handle);
+export function wrapOptional(handle: TensorHandle | NoTensor): Tensor | null {
+  return handle === -1 ? null : wrap(handle);
 }
 
 /** @internal Wraps an array of handles. */
-export function wrapList(handles: number[]): Tensor[] {
+export function wrapList(handles: TensorHandle[]): Tensor[] {
   const out = new Array<Tensor>(handles.length);
   for (let i = 0; i < handles.length; i++) out[i] = wrap(handles[i]);
   return out;
 }
 
 /** @internal Wraps a [values, indices] pair. */
-export function wrapPair(handles: number[]): [Tensor, Tensor] {
+export function wrapPair(handles: [TensorHandle, TensorHandle]): [Tensor, Tensor] {
   return [wrap(handles[0]), wrap(handles[1])];
 }
 
 /** @internal The handle of a Tensor argument, with a clear TypeError for anything else. */
-export function handleOf(value: unknown, fn: string, what = 'argument'): number {
+export function handleOf(value: unknown, fn: string, what = 'argument'): TensorHandle {
   if (value instanceof Tensor) return value._h;
   throw new TypeError(`${fn}: ${what} must be a Tensor, got ${describe(value)}`);
+}
+
+/** @internal The handles of a list of tensors, with a TypeError naming the first that is not one. */
+export function handlesOf(tensors: readonly unknown[], fn: string, what: string): TensorHandle[] {
+  const out = new Array<TensorHandle>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) out[i] = handleOf(tensors[i], fn, `${what}[${i}]`);
+  return out;
 }
 
 export function describe(value: unknown): string {

@@ -2,13 +2,11 @@
 // on the main thread: empty samples are dropped (and counted), then either the default collate's
 // plain phase runs, or the samples are handed on as they are for a user collate.
 import { collatePlain, type PlainBatch } from './collate-plain.js';
-import { type CollateOptions, emptyFields } from './collate-rules.js';
+import type { CollateOptions } from './collate-rules.js';
+import { type EmptySample, partitionEmpty } from './empty-samples.js';
 
-export interface FilteredSample {
-  /** Dataset index (map-style) or position in the stream (iterable). */
-  index: number;
-  fields: string[];
-}
+/** A sample dropped as empty; index: its dataset index (map-style) or stream position (iterable). */
+export type FilteredSample = EmptySample;
 
 export interface AssembledBatch {
   /** Dataset indices of the samples kept. */
@@ -22,18 +20,7 @@ export interface AssembledBatch {
 
 /** Drops empty samples (when asked) and, given default-collate options, runs the plain phase. */
 export function assembleBatch(samples: unknown[], indices: number[], collate: CollateOptions | null, filterEmpty: boolean): AssembledBatch {
-  const kept: unknown[] = [];
-  const keptIndices: number[] = [];
-  const filtered: FilteredSample[] = [];
-  samples.forEach((sample, i) => {
-    const empty = filterEmpty ? emptyFields(sample) : [];
-    if (empty.length) {
-      filtered.push({ index: indices[i]!, fields: empty });
-    } else {
-      kept.push(sample);
-      keptIndices.push(indices[i]!);
-    }
-  });
+  const { kept, keptIndices, empty: filtered } = partitionEmpty(samples, indices, filterEmpty);
   if (!collate) return { indices: keptIndices, samples: kept, filtered };
   const plain = kept.length ? collatePlain(kept, { ...collate, indices: keptIndices, filterEmpty: false }) : { value: undefined, size: 0, kept: [], filtered: [] };
   return { indices: keptIndices, plain, filtered };

@@ -4,9 +4,10 @@
 // makes each tensor with one copy (plainToTensors in collate.ts).
 import type { DType } from '../core/dtype.js';
 import {
-  type CollateOptions, type CollateRules, type ElementKind, dataError, dtypeFor, emptyFields, isPaddedField, isPlainObject,
+  type CollateOptions, type CollateRules, type ElementKind, dataError, dtypeFor, isPaddedField, isPlainObject,
   padValueFor, resolveCollateOptions, sampleName, typedArrayKind,
 } from './collate-rules.js';
+import { type EmptySample, partitionEmpty } from './empty-samples.js';
 
 export type StorageArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
@@ -24,8 +25,8 @@ export interface PlainBatch {
   size: number;
   /** Batch positions of the samples kept, in order. */
   kept: number[];
-  /** Samples dropped as empty, and which fields made them so. */
-  filtered: { position: number; fields: string[] }[];
+  /** Samples dropped as empty (index: their batch position), and which fields made them so. */
+  filtered: EmptySample[];
 }
 
 type Leaf = ArrayLike<unknown>;
@@ -35,15 +36,9 @@ interface ArrayInfo { shape: number[]; leaves: Leaf[]; kind: ElementKind }
 export function collatePlain(samples: readonly unknown[], options: CollateOptions | CollateRules = {}): PlainBatch {
   if (!Array.isArray(samples)) throw new TypeError('collate: samples must be an array');
   const rules = 'idFields' in options && options.idFields instanceof Set ? options as CollateRules : resolveCollateOptions(options as CollateOptions);
-  const kept: number[] = [];
-  const filtered: PlainBatch['filtered'] = [];
-  samples.forEach((sample, position) => {
-    const empty = rules.filterEmpty ? emptyFields(sample) : [];
-    if (empty.length) filtered.push({ position, fields: empty });
-    else kept.push(position);
-  });
+  const { kept: keptSamples, keptIndices: kept, empty: filtered } = partitionEmpty(samples, samples.map((_, i) => i), rules.filterEmpty);
   if (kept.length === 0) return { value: undefined, size: 0, kept, filtered };
-  const value = collateValue(rules, '', kept.map((p) => samples[p]), kept, true);
+  const value = collateValue(rules, '', keptSamples, kept, true);
   return { value, size: kept.length, kept, filtered };
 }
 

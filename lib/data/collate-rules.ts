@@ -1,7 +1,8 @@
 // The rules of the default collate, kept apart from the code that applies them: which fields hold
-// token ids, which dtype a field becomes, what each sequence field is padded with, and when a
-// sample counts as empty. Worker threads load this (no tensor core imports).
+// token ids, which dtype a field becomes, and what each sequence field is padded with (when a
+// sample counts as empty: empty-samples.ts). Worker threads load this (no tensor core imports).
 import { z } from 'zod';
+import { formatZodError } from '../core/validation.js';
 import type { DType } from '../core/dtype.js';
 import type { TaskSpec } from '../task/spec.js';
 import { DataError } from './errors.js';
@@ -89,7 +90,7 @@ const FLOAT_LABEL_TASKS = new Set(['regression', 'multilabel_classification']);
 export function resolveCollateOptions(options: CollateOptions = {}, who = 'defaultCollate'): CollateRules {
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
-    throw new TypeError(`${who} options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+    throw new TypeError(`${who} options: ${formatZodError(parsed.error, options, { root: '(options)' }).join('; ')}`);
   }
   const o = parsed.data;
   const task = o.task;
@@ -196,14 +197,3 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 export { isPlainObject };
-
-/** The (dotted) names of a sample's zero-length sequence fields; empty when the sample is fine. */
-export function emptyFields(sample: unknown, prefix = ''): string[] {
-  if (Array.isArray(sample) || (ArrayBuffer.isView(sample) && !(sample instanceof DataView))) {
-    return (sample as ArrayLike<unknown>).length === 0 ? [prefix || '(sample)'] : [];
-  }
-  if (!isPlainObject(sample)) return [];
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(sample)) out.push(...emptyFields(value, prefix ? `${prefix}.${key}` : key));
-  return out;
-}

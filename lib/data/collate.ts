@@ -7,6 +7,7 @@ import { torch } from '../core/torch.js';
 import type { Batch } from '../loss/types.js';
 import { collatePlain, type PlainBatch, type PlainValue } from './collate-plain.js';
 import { type CollateOptions, type CollateRules, dataError, resolveCollateOptions } from './collate-rules.js';
+import { warnEmptySamples } from './empty-samples.js';
 import { DataError } from './errors.js';
 
 /** What a collate function receives besides the samples. */
@@ -33,18 +34,11 @@ export function defaultCollate(samples: readonly unknown[], options: CollateOpti
   if (first instanceof Tensor) return stackTensors(rules, '', samples as unknown[], samples.map((_, i) => i));
   if (Array.isArray(first) && first.some((v) => v instanceof Tensor)) return collateTuples(samples, options, rules);
   const plain = collatePlain(samples, rules);
-  if (plain.filtered.length) warnFiltered(plain.filtered.length, samples.length, plain.filtered[0]!.fields);
+  warnEmptySamples('collate', plain.filtered, { of: samples.length, indexName: 'batch position' });
   if (plain.value === undefined) {
     throw new DataError(`collate: all ${samples.length} samples are empty (zero-length ${plain.filtered[0]!.fields.join(', ')}); filter them out of the dataset`);
   }
   return plainToTensors(plain, rules) as Batch;
-}
-
-function warnFiltered(count: number, of: number, fields: string[]): void {
-  process.emitWarning(`collate dropped ${count} of ${of} samples with zero-length fields (${fields.join(', ')}, ...); clean the dataset or pass filterEmpty: false to keep them as all-padding rows`, {
-    type: 'DataWarning',
-    code: 'TORCHTRAIN_EMPTY_SAMPLES',
-  });
 }
 
 /** Makes the tensors of a plain batch (one copy each; the typed arrays are not kept). */

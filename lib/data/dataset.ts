@@ -46,6 +46,8 @@ export interface DatasetSource {
   /** The export to use; 'default' if omitted. */
   export?: string;
   args?: unknown[];
+  /** Other modules the worker will import (a transform's), so TypeScript ones get a loader. */
+  imports?: string[];
 }
 
 /** A dataset that can say how to rebuild itself inside a worker thread (see DataLoader numWorkers). */
@@ -67,8 +69,7 @@ export function hasWorkerSource(dataset: unknown): dataset is WorkerConstructibl
 
 /** Builds the dataset a source describes (in a worker, or on the main thread). */
 export async function datasetFromSource<T = unknown>(source: DatasetSource): Promise<Dataset<T>> {
-  const url = /^[a-z][a-z0-9+.-]*:/i.test(source.module) && !/^[a-z]:[\\/]/i.test(source.module) ? source.module : pathToFileURL(source.module).href;
-  const mod = (await import(url)) as Record<string, unknown>;
+  const mod = (await import(moduleUrl(source.module))) as Record<string, unknown>;
   const name = source.export ?? 'default';
   const target = mod[name];
   if (typeof target !== 'function') {
@@ -96,6 +97,139 @@ export async function datasetFromModule<T = unknown>(module: string | URL, expor
   return dataset as Dataset<T> & WorkerConstructible;
 }
 
+/** A per-sample transform: the sample and its index (the dataset index, or the position in a stream). */
+export type Transform<T, U> = (sample: T, index: number) => U | Promise<U>;
+
+/**
+ * Where a worker thread finds a transform (functions cannot be sent to threads): a module that
+ * exports it. It must be a module without top-level side effects (not the training script: a
+ * worker would run it again) and must not import torchtrain's tensor API (workers never load
+ * libtorch): transforms in workers return plain data, such as typed arrays.
+ */
+export interface TransformOptions {
+  /** The module exporting the transform; `import.meta.url` inside that module. */
+  module?: string | URL;
+  /** The export's name; the function's own name by default. */
+  export?: string;
+  /** Arguments for a factory export: the worker calls `export(...args)` to get the transform. */
+  args?: unknown[];
+}
+
+interface TransformSource { module: string; export: string; args?: unknown[] }
+
+/** What both mapped dataset kinds share: the transform, and how a worker rebuilds the pair. */
+abstract class Mapped<T, U> implements WorkerConstructible {
+  protected readonly source: TransformSource | undefined;
+
+  constructor(readonly base: Dataset<T>, readonly transform: Transform<T, U>, options: TransformOptions = {}) {
+    if (typeof transform !== 'function') throw new TypeError(`Dataset.map: expected a function (sample, index) => sample; got ${typeof transform}`);
+    const name = options.export ?? transform.name;
+    if (options.module !== undefined && !name) throw new TypeError('Dataset.map: the transform has no name; pass { module, export: \'<its export name>\' }');
+    this.source = options.module === undefined ? undefined : { module: String(options.module), export: name, args: options.args };
+  }
+
+  /** For DataLoader workers; a TypeError saying what to change when this dataset cannot cross. */
+  workerSource(): DatasetSource {
+    if (!this.source) {
+      throw new TypeError(`DataLoader numWorkers > 0: this dataset's transform (map(${this.transform.name || 'fn'})) is a function, and functions cannot be sent to worker threads. `
+        + 'Export it from a module without top-level side effects that does not import torchtrain\'s tensor API, and name that module: '
+        + `dataset.map(${this.transform.name || 'fn'}, { module: import.meta.url }) (written in that module; the export is the function's name unless { export } says otherwise); or use numWorkers: 0`);
+    }
+    if (!hasWorkerSource(this.base)) {
+      throw new TypeError('DataLoader numWorkers > 0: the dataset under map() cannot be rebuilt in a worker thread (it has no workerSource(); TensorDataset never can); use numWorkers: 0');
+    }
+    const base = this.base.workerSource();
+    return { module: import.meta.url, export: 'mappedDatasetFromSources', args: [base, this.source], imports: [...(base.imports ?? []), base.module, this.source.module] };
+  }
+}
+
+/** A map-style dataset with a transform applied to each sample as it is read. */
+export class MappedMapDataset<T, U> extends Mapped<T, U> implements MapDataset<U> {
+  declare readonly base: MapDataset<T>;
+
+  get length(): number {
+    return this.base.length;
+  }
+
+  get(index: number): U | Promise<U> {
+    const sample = this.base.get(index);
+    return sample instanceof Promise ? sample.then((s) => this.transform(s, index)) : this.transform(sample, index);
+  }
+
+  map<V>(transform: Transform<U, V>, options?: TransformOptions): MappedMapDataset<U, V> {
+    return new MappedMapDataset(this, transform, options);
+  }
+}
+
+/** An iterable dataset with a transform applied to each item; the index is its position in the stream. */
+export class MappedIterableDataset<T, U> extends Mapped<T, U> implements IterableDataset<U> {
+  declare readonly base: IterableDataset<T>;
+
+  get length(): number | undefined {
+    return this.base.length;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<U> {
+    let position = 0;
+    for await (const item of { [Symbol.asyncIterator]: () => this.base[Symbol.asyncIterator]() }) yield await this.transform(item, position++);
+  }
+
+  async *shard(spec: StreamShard): AsyncGenerator<U> {
+    const items = typeof this.base.shard === 'function' ? this.base.shard(spec) : everyNthBlock(this.base, spec);
+    let j = 0;
+    for await (const item of items) {
+      // Item j of this shard is in block floor(j / blockSize) of it: block (that x numShards + shard) of the stream.
+      const position = (Math.floor(j / spec.blockSize) * spec.numShards + spec.shard) * spec.blockSize + (j % spec.blockSize);
+      j++;
+      yield await this.transform(item, position);
+    }
+  }
+
+  map<V>(transform: Transform<U, V>, options?: TransformOptions): MappedIterableDataset<U, V> {
+    return new MappedIterableDataset(this, transform, options);
+  }
+}
+
+async function* everyNthBlock<T>(source: AsyncIterable<T>, { shard, numShards, blockSize }: StreamShard): AsyncGenerator<T> {
+  let i = 0;
+  for await (const item of source) {
+    if (Math.floor(i / blockSize) % numShards === shard) yield item;
+    i++;
+  }
+}
+
+/**
+ * A dataset whose samples pass through `transform` (decode, reshape, normalise, augment) when
+ * read: map-style stays map-style, a stream stays a stream. With `options.module` it can be
+ * rebuilt in DataLoader worker threads (see TransformOptions).
+ */
+export function mapDataset<T, U>(dataset: MapDataset<T>, transform: Transform<T, U>, options?: TransformOptions): MappedMapDataset<T, U>;
+export function mapDataset<T, U>(dataset: IterableDataset<T>, transform: Transform<T, U>, options?: TransformOptions): MappedIterableDataset<T, U>;
+export function mapDataset<T, U>(dataset: Dataset<T>, transform: Transform<T, U>, options?: TransformOptions): MappedMapDataset<T, U> | MappedIterableDataset<T, U>;
+export function mapDataset<T, U>(dataset: Dataset<T>, transform: Transform<T, U>, options?: TransformOptions): MappedMapDataset<T, U> | MappedIterableDataset<T, U> {
+  if (isMapDataset(dataset)) return new MappedMapDataset(dataset, transform, options);
+  if (isIterableDataset(dataset)) return new MappedIterableDataset(dataset, transform, options);
+  throw new TypeError('Dataset.map: the dataset must be map-style (length + get(i)) or iterable (an async iterator)');
+}
+
+/** What a worker runs to rebuild a mapped dataset: the dataset from its source, the transform from its module. */
+export async function mappedDatasetFromSources(base: DatasetSource, transform: TransformSource): Promise<Dataset> {
+  const dataset = await datasetFromSource(base);
+  const mod = (await import(moduleUrl(transform.module))) as Record<string, unknown>;
+  const target = mod[transform.export];
+  if (typeof target !== 'function') {
+    const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+    throw new TypeError(`transform source: module ${transform.module} has no function export "${transform.export}" (it exports: ${names.join(', ') || 'none'}); export the transform under that name, or pass { export }`);
+  }
+  const fn = transform.args ? await (target as (...a: unknown[]) => unknown)(...transform.args) : target;
+  if (typeof fn !== 'function') throw new TypeError(`transform source: ${transform.module}#${transform.export}(...args) did not return a function`);
+  return mapDataset(dataset, fn as Transform<unknown, unknown>, transform);
+}
+
+function moduleUrl(module: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? module : pathToFileURL(module).href;
+}
+
 /** A map-style dataset over an array already in memory. */
 export class InMemoryDataset<T> implements MapDataset<T>, WorkerConstructible {
   constructor(readonly items: readonly T[]) {
@@ -109,6 +243,11 @@ export class InMemoryDataset<T> implements MapDataset<T>, WorkerConstructible {
   get(index: number): T {
     checkIndex(index, this.items.length, 'InMemoryDataset');
     return this.items[index]!;
+  }
+
+  /** This dataset with `transform` applied to each sample as it is read. */
+  map<U>(transform: Transform<T, U>, options?: TransformOptions): MappedMapDataset<T, U> {
+    return new MappedMapDataset(this, transform, options);
   }
 
   /** Workers get a structured clone of the array (one copy per worker). */

@@ -2,10 +2,10 @@
 // shuffling), collation with dynamic padding and attention masks, masked-LM batches, tokenizers
 // and readers for JSON lines and IDX files.
 export {
-  InMemoryDataset, datasetFromModule, datasetFromSource, isIterableDataset, isMapDataset,
-  type Dataset, type DatasetSource, type IterableDataset, type MapDataset, type StreamShard, type WorkerConstructible,
+  InMemoryDataset, MappedIterableDataset, MappedMapDataset, datasetFromModule, datasetFromSource, isIterableDataset, isMapDataset, mapDataset,
+  type Dataset, type DatasetSource, type IterableDataset, type MapDataset, type StreamShard, type Transform, type TransformOptions, type WorkerConstructible,
 } from './dataset.js';
-export { TensorDataset } from './tensor-dataset.js';
+export { TensorDataset, type TensorDatasetOptions } from './tensor-dataset.js';
 export { JsonlDataset, IndexedJsonlDataset } from './jsonl.js';
 export { TextCorpus, type LmLabels, type TextCorpusOptions, type TextCorpusSample, type TokenizedText } from './text-corpus.js';
 export { ByteTokenizer, BpeTokenizer, CharTokenizer, type BpeEncodingName, type Tokenizer } from './tokenizers.js';
@@ -16,5 +16,6 @@ export { defaultCollate, plainToTensors, type CollateContext, type CollateFn } f
 export { collatePlain, type PlainBatch, type PlainTensor, type PlainValue } from './collate-plain.js';
 export { resolveCollateOptions, type CollateOptions, type CollateTask } from './collate-rules.js';
 export { maskedLmCollate, type MaskedLmCollateOptions } from './masked-lm.js';
-export { SeededRandom } from './random.js';
+export { SeededRandom, defaultSeed } from './random.js';
+export { seedEverything } from './seed.js';
 export { DataError } from './errors.js';

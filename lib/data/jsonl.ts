@@ -3,7 +3,10 @@
 // that reads one line per get(i), so a large file can be shuffled without holding it in memory.
 // Blank lines are skipped and do not count as records; '\r\n' endings are accepted.
 import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { checkIndex, type DatasetSource, type IterableDataset, type MapDataset, type StreamShard, type WorkerConstructible } from './dataset.js';
+import {
+  checkIndex, type DatasetSource, type IterableDataset, type MapDataset, MappedIterableDataset, MappedMapDataset, type StreamShard, type Transform,
+  type TransformOptions, type WorkerConstructible,
+} from './dataset.js';
 import { DataError } from './errors.js';
 
 interface RawLine {
@@ -108,6 +111,11 @@ export class JsonlDataset<T = unknown> implements IterableDataset<T>, WorkerCons
     return new IndexedJsonlDataset<T>(this.path, ranges.slice(0, 2 * count), statSync(this.path).size);
   }
 
+  /** This stream with `transform` applied to each record as it is read. */
+  map<U>(transform: Transform<T, U>, options?: TransformOptions): MappedIterableDataset<T, U> {
+    return new MappedIterableDataset(this, transform, options);
+  }
+
   workerSource(): DatasetSource {
     return { module: import.meta.url, export: 'JsonlDataset', args: [this.path] };
   }
@@ -163,6 +171,11 @@ export class IndexedJsonlDataset<T = unknown> implements MapDataset<T>, WorkerCo
   }
 
   /** Workers get the byte ranges, so they do not scan the file again. */
+  /** This dataset with `transform` applied to each record as it is read. */
+  map<U>(transform: Transform<T, U>, options?: TransformOptions): MappedMapDataset<T, U> {
+    return new MappedMapDataset(this, transform, options);
+  }
+
   workerSource(): DatasetSource {
     return { module: import.meta.url, export: 'IndexedJsonlDataset', args: [this.path, this.ranges, this.size] };
   }

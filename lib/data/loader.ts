@@ -4,12 +4,14 @@
 // tensor scope current at that `next()`), so a training step's scope frees its batch; prefetched
 // batches wait as plain typed arrays, never as tensors.
 import { z } from 'zod';
+import { formatZodError } from '../core/validation.js';
 import { torch } from '../core/torch.js';
 import type { Batch } from '../loss/types.js';
 import { assembleBatch, fetchSamples, type AssembledBatch, type FilteredSample } from './batch-assembly.js';
 import { defaultCollate, plainToTensors, type CollateContext, type CollateFn } from './collate.js';
 import { type CollateOptions, type CollateRules, resolveCollateOptions } from './collate-rules.js';
-import { hasWorkerSource, isIterableDataset, isMapDataset, type Dataset, type DatasetSource } from './dataset.js';
+import { warnEmptySamples } from './empty-samples.js';
+import { hasWorkerSource, isIterableDataset, isMapDataset, MappedIterableDataset, MappedMapDataset, type Dataset, type DatasetSource } from './dataset.js';
 import { RandomSampler, type Sampler, SequentialSampler } from './samplers.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -18,7 +20,7 @@ export interface DataLoaderOptions<T = unknown, B = Batch> {
   batchSize?: number;
   /** A seeded RandomSampler (default false); not with `sampler`, nor for iterable datasets. */
   shuffle?: boolean;
-  /** The shuffle seed (default 0); with the epoch it fixes the order. */
+  /** The shuffle seed (default: seedEverything's seed, else 0); with the epoch it fixes the order. */
   seed?: number;
   /** Drop the last batch when it is short (default false). */
   dropLast?: boolean;
@@ -39,7 +41,7 @@ export interface DataLoaderOptions<T = unknown, B = Batch> {
 const schema = z.object({
   batchSize: z.number().int().positive().default(1),
   shuffle: z.boolean().default(false),
-  seed: z.number().int().default(0),
+  seed: z.number().int().optional(),
   dropLast: z.boolean().default(false),
   numWorkers: z.number().int().min(0).default(0),
   prefetch: z.number().int().positive().optional(),
@@ -66,7 +68,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const parsed = schema.safeParse(options);
-    if (!parsed.success) throw new TypeError(`DataLoader options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new TypeError(`DataLoader options: ${formatZodError(parsed.error, options, { root: '(options)' }).join('; ')}`);
     const o = parsed.data;
     const known = new Set(['batchSize', 'shuffle', 'seed', 'dropLast', 'sampler', 'collate', 'collateOptions', 'numWorkers', 'prefetch', 'filterEmpty']);
     const unknown = Object.keys(options).filter((k) => !known.has(k));
@@ -97,6 +99,8 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     if (this.numWorkers > 0 && !hasWorkerSource(dataset)) {
       throw new TypeError('DataLoader: numWorkers > 0 needs a dataset that can be rebuilt in a worker thread: give it workerSource() returning { module: import.meta.url, export, args }, or load it with data.datasetFromModule(module, exportName, args); TensorDataset and other tensor-holding datasets need numWorkers 0');
     }
+    // A dataset with a transform says now, not at the first batch, when its function cannot cross.
+    if (this.numWorkers > 0 && (dataset instanceof MappedMapDataset || dataset instanceof MappedIterableDataset)) dataset.workerSource();
   }
 
   /** Batches per epoch, when the number of samples is known. */
@@ -159,13 +163,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
         yield await this.finish(assembled, epoch);
       }
     } finally {
-      if (filtered.length) {
-        const fields = [...new Set(filtered.flatMap((f) => f.fields))];
-        process.emitWarning(`DataLoader dropped ${filtered.length} empty sample(s) in epoch ${epoch} (zero-length ${fields.join(', ')}; e.g. dataset index ${filtered[0]!.index}); clean the dataset or pass filterEmpty: false`, {
-          type: 'DataWarning',
-          code: 'TORCHTRAIN_EMPTY_SAMPLES',
-        });
-      }
+      warnEmptySamples('DataLoader', filtered, { epoch, indexName: this.sampler ? 'dataset index' : 'stream position' });
     }
   }
 

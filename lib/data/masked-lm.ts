@@ -3,6 +3,7 @@
 // selected, 80% become [MASK], 10% a random token, 10% stay as they are; labels hold the
 // original ids at selected positions and ignoreIndex everywhere else, so the loss counts only them.
 import { z } from 'zod';
+import { formatZodError } from '../core/validation.js';
 import { torch } from '../core/torch.js';
 import type { Batch } from '../loss/types.js';
 import type { TaskSpec } from '../task/spec.js';
@@ -48,7 +49,7 @@ const TO_RANDOM = 0.1;
 /** A collate function for masked-LM batches: { input_ids, attention_mask, labels } as int64 tensors. */
 export function maskedLmCollate<T = unknown>(options: MaskedLmCollateOptions): CollateFn<T, Batch> {
   const task = options.task;
-  const parsed = schema.safeParse({
+  const input = {
     maskTokenId: options.maskTokenId ?? task?.maskTokenId,
     vocabSize: options.vocabSize ?? task?.vocabSize,
     maskProbability: options.maskProbability ?? task?.maskProbability ?? 0.15,
@@ -56,10 +57,9 @@ export function maskedLmCollate<T = unknown>(options: MaskedLmCollateOptions): C
     ignoreIndex: options.ignoreIndex ?? task?.ignoreIndex ?? -100,
     specialTokenIds: options.specialTokenIds ?? [],
     seed: options.seed,
-  });
-  if (!parsed.success) {
-    throw new TypeError(`maskedLmCollate options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
-  }
+  };
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new TypeError(`maskedLmCollate options: ${formatZodError(parsed.error, input, { root: '(options)' }).join('; ')}`);
   const o = parsed.data;
   const base = {
     task: task ? { type: task.type, fields: task.fields, modality: task.modality } : undefined,

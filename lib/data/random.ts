@@ -4,6 +4,27 @@
 // shifts), which JavaScript defines exactly, so a seed gives the same stream on every machine.
 // It is not PyTorch's generator: the same seed gives a different order than torch.randperm.
 
+let globalSeed: number | undefined;
+
+/**
+ * The seed of samplers and loaders given none: the last seedEverything(seed), else the
+ * TORCHTRAIN_SEED environment variable (which seedEverything sets, so worker threads and child
+ * processes see it), else 0.
+ */
+export function defaultSeed(): number {
+  if (globalSeed !== undefined) return globalSeed;
+  const env = process.env.TORCHTRAIN_SEED;
+  const parsed = env === undefined || env === '' ? NaN : Number(env);
+  return Number.isSafeInteger(parsed) ? parsed : 0;
+}
+
+/** Sets defaultSeed() (seedEverything calls it). */
+export function setDefaultSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`a seed must be a safe integer; got ${seed}`);
+  globalSeed = seed;
+  process.env.TORCHTRAIN_SEED = String(seed);
+}
+
 function splitmix32(state: number): [number, number] {
   // SplitMix32 spreads a seed into well-mixed words, so seeds 0, 1, 2 give unrelated streams.
   const next = (state + 0x9e3779b9) | 0;

@@ -3,7 +3,8 @@
 // same seed and epoch give the same order on every run and machine. The loader passes its epoch
 // (DataLoader.setEpoch is what PyTorch's sampler.set_epoch is).
 import { z } from 'zod';
-import { mixSeeds, SeededRandom } from './random.js';
+import { formatZodError } from '../core/validation.js';
+import { defaultSeed, mixSeeds, SeededRandom } from './random.js';
 
 export interface Sampler {
   /** Indices per epoch. */
@@ -21,7 +22,7 @@ function sizeOf(source: SizeSource, who: string): number {
 
 function parse<T>(schema: z.ZodType<T>, options: unknown, who: string): T {
   const r = schema.safeParse(options ?? {});
-  if (!r.success) throw new TypeError(`${who} options: ${r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new TypeError(`${who} options: ${formatZodError(r.error, options ?? {}, { root: '(options)' }).join('; ')}`);
   return r.data;
 }
 
@@ -37,7 +38,7 @@ export class SequentialSampler implements Sampler {
 }
 
 const randomSchema = z.object({
-  seed: z.number().int().default(0),
+  seed: z.number().int().optional(),
   replacement: z.boolean().default(false),
   numSamples: z.number().int().positive().optional(),
 }).strict();
@@ -56,7 +57,7 @@ export class RandomSampler implements Sampler {
   constructor(dataset: SizeSource, options: { seed?: number; replacement?: boolean; numSamples?: number } = {}) {
     this.size = sizeOf(dataset, 'RandomSampler');
     const o = parse(randomSchema, options, 'RandomSampler');
-    this.seed = o.seed;
+    this.seed = o.seed ?? defaultSeed();
     this.replacement = o.replacement;
     this.length = o.numSamples ?? this.size;
     if (this.size === 0 && this.length > 0) throw new RangeError('RandomSampler: cannot draw samples from an empty dataset');
@@ -80,7 +81,7 @@ const distributedSchema = z.object({
   rank: z.number().int().min(0),
   worldSize: z.number().int().positive(),
   shuffle: z.boolean().default(true),
-  seed: z.number().int().default(0),
+  seed: z.number().int().optional(),
   dropLast: z.boolean().default(false),
 }).strict();
 
@@ -110,7 +111,7 @@ export class DistributedSampler implements Sampler {
     this.rank = o.rank;
     this.worldSize = o.worldSize;
     this.shuffle = o.shuffle;
-    this.seed = o.seed;
+    this.seed = o.seed ?? defaultSeed();
     this.dropLast = o.dropLast;
     // PyTorch: with dropLast and an uneven split, the tail is cut so that no rank pads.
     this.length = this.dropLast && this.size % this.worldSize !== 0

@@ -4,7 +4,8 @@
 // is nanoGPT's random-offset sampling made deterministic and epoch-based.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { checkIndex, type DatasetSource, type MapDataset, type WorkerConstructible } from './dataset.js';
+import { formatZodError } from '../core/validation.js';
+import { checkIndex, type DatasetSource, type MapDataset, MappedMapDataset, type Transform, type TransformOptions, type WorkerConstructible } from './dataset.js';
 import { CharTokenizer, type Tokenizer } from './tokenizers.js';
 
 /**
@@ -59,7 +60,7 @@ export class TextCorpus implements MapDataset<TextCorpusSample>, WorkerConstruct
     const { tokenizer, ...rest } = options ?? ({} as TextCorpusOptions);
     const parsed = optionsSchema.safeParse(rest);
     if (!parsed.success) {
-      throw new TypeError(`TextCorpus options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+      throw new TypeError(`TextCorpus options: ${formatZodError(parsed.error, rest, { root: '(options)' }).join('; ')}`);
     }
     const o = parsed.data;
     if (typeof source === 'string') {
@@ -105,6 +106,11 @@ export class TextCorpus implements MapDataset<TextCorpusSample>, WorkerConstruct
   }
 
   /** Workers get the token ids (the tokenizer, an object with methods, cannot be sent). */
+  /** This corpus with `transform` applied to each block as it is read. */
+  map<U>(transform: Transform<TextCorpusSample, U>, options?: TransformOptions): MappedMapDataset<TextCorpusSample, U> {
+    return new MappedMapDataset(this, transform, options);
+  }
+
   workerSource(): DatasetSource {
     return {
       module: import.meta.url,

@@ -2,9 +2,17 @@
 // UTF-8 bytes (a fixed 256-id vocabulary that can encode any text) and OpenAI's BPE vocabularies
 // through the gpt-tokenizer package (GPT-2's r50k_base and the later ones).
 
+/**
+ * The one tokenizer interface of torchtrain: every tokenizer implements it (CharTokenizer,
+ * ByteTokenizer, BpeTokenizer, and yours), and everything that takes a tokenizer accepts it
+ * (TextCorpus; the engine's DialogueAdapter, which uses only `encode`).
+ */
 export interface Tokenizer {
+  /** Ids lie in [0, vocabSize): the model's embedding size (plus any ids you add, such as padding). */
   readonly vocabSize: number;
+  /** Text to ids. */
   encode(text: string): number[];
+  /** Ids to text. */
   decode(ids: ArrayLike<number>): string;
 }
 

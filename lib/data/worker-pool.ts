@@ -66,7 +66,8 @@ export class WorkerPool {
     const here = import.meta.url;
     const fromSources = TS_MODULE.test(new URL(here).pathname);
     const entry = new URL(fromSources ? './worker-entry.ts' : './worker-entry.js', here).href;
-    const tsx = fromSources ? tsxApi('torchtrain from its sources') : TS_MODULE.test(source.module) ? tsxApi(source.module) : undefined;
+    const tsModule = [source.module, ...(source.imports ?? [])].find((m) => TS_MODULE.test(m));
+    const tsx = fromSources ? tsxApi('torchtrain from its sources') : tsModule ? tsxApi(tsModule) : undefined;
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {

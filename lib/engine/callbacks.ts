@@ -32,20 +32,47 @@ export class EarlyStopping extends DefaultHooks {
       t.requestStop(`EarlyStopping: ${monitor} did not improve for ${this.bad} validations (best ${this.best})`);
     }
   }
-}
 
-/** Records the learning rate of each group at every optimizer step. */
-export class LearningRateMonitor extends DefaultHooks {
-  readonly history: { step: number; lrs: number[] }[] = [];
+  /** The best value and the patience counter (Infinity is saved as null, JSON having no Infinity). */
+  stateDict(): Record<string, unknown> {
+    return { best: Number.isFinite(this.best) ? this.best : null, bad: this.bad };
+  }
 
-  override onTrainBatchEnd(t: TrainerView, info: StepInfo): void {
-    if (!info.optimizerStep) return;
-    this.history.push({ step: info.step, lrs: info.optimizerStep.lr });
-    t.logs.lr = info.optimizerStep.lr[0];
+  loadStateDict(state: Record<string, unknown>): void {
+    const { best, bad } = state as { best: number | null; bad: number };
+    if ((best !== null && typeof best !== 'number') || !Number.isInteger(bad) || bad < 0) {
+      throw new TypeError(`EarlyStopping.loadStateDict: expected { best: number | null, bad: integer >= 0 }, got ${JSON.stringify(state)}`);
+    }
+    this.best = best ?? ((this.options.mode ?? 'min') === 'min' ? Infinity : -Infinity);
+    this.bad = bad;
   }
 }
 
-/** A live bar with rate and ETA on a TTY; plain log lines every logEveryNSteps otherwise. */
+/** Records the learning rate of each group at every optimizer step (known on the host: no device read). */
+export class LearningRateMonitor extends DefaultHooks {
+  history: { step: number; lrs: number[] }[] = [];
+
+  override onTrainBatchEnd(_t: TrainerView, info: StepInfo): void {
+    if (!info.optimizerStep) return;
+    this.history.push({ step: info.step, lrs: info.optimizerStep.lr });
+  }
+
+  stateDict(): Record<string, unknown> {
+    return { history: this.history.map((h) => ({ step: h.step, lrs: [...h.lrs] })) };
+  }
+
+  loadStateDict(state: Record<string, unknown>): void {
+    const history = (state as { history?: unknown }).history;
+    if (!Array.isArray(history)) throw new TypeError(`LearningRateMonitor.loadStateDict: expected { history: [...] }, got ${JSON.stringify(state).slice(0, 80)}`);
+    this.history = history.map((h: { step: number; lrs: number[] }) => ({ step: h.step, lrs: [...h.lrs] }));
+  }
+}
+
+/**
+ * A live bar with rate and ETA on a TTY; plain log lines every logEvery steps otherwise. The
+ * loss shown is trainer.logs['train/loss'] (the mean of the last logging interval), so the bar
+ * reads nothing from the device itself.
+ */
 export class ProgressBar extends DefaultHooks {
   private bar: cliProgress.SingleBar | null = null;
   private totalBatches = 0;
@@ -60,8 +87,7 @@ export class ProgressBar extends DefaultHooks {
   }
 
   override onTrainEpochStart(t: TrainerView, epoch: number): void {
-    const length = (t as unknown as { batchesPerEpoch?: number | null }).batchesPerEpoch;
-    this.totalBatches = length ?? 0;
+    this.totalBatches = t.batchesPerEpoch ?? 0;
     this.epochStarted = performance.now();
     if (!this.stream.isTTY) return;
     this.bar = new cliProgress.SingleBar({
@@ -76,13 +102,15 @@ export class ProgressBar extends DefaultHooks {
     if (this.bar) {
       // Our own clock: cli-progress's startTime is Date.now()-based, not performance.now().
       const seconds = Math.max(1e-3, (performance.now() - this.epochStarted) / 1000);
-      this.bar.update(info.batchIndex + 1, { loss: info.loss.toFixed(4), rate: ((info.batchIndex + 1) / seconds).toFixed(1) });
+      const loss = t.logs['train/loss'];
+      this.bar.update(info.batchIndex + 1, { loss: loss === undefined ? '-' : loss.toFixed(4), rate: ((info.batchIndex + 1) / seconds).toFixed(1) });
       return;
     }
     const every = this.options.logEvery ?? 10;
     if (info.optimizerStep && info.step % every === 0) {
       const lr = info.optimizerStep.lr[0];
-      this.stream.write(`epoch ${info.epoch + 1} step ${info.step}${this.totalBatches ? ` (${info.batchIndex + 1}/${this.totalBatches})` : ''} loss ${info.loss.toFixed(4)} lr ${lr.toExponential(3)}\n`);
+      const loss = t.logs['train/loss'];
+      this.stream.write(`epoch ${info.epoch + 1} step ${info.step}${this.totalBatches ? ` (${info.batchIndex + 1}/${this.totalBatches})` : ''} loss ${loss === undefined ? '-' : loss.toFixed(4)} lr ${lr.toExponential(3)}\n`);
     }
   }
 
@@ -101,7 +129,7 @@ export class ProgressBar extends DefaultHooks {
 /** Checks gradient health every N optimizer steps; warns on inf/NaN and exploding gradients. */
 export class GradientMonitorCallback extends DefaultHooks {
   readonly monitor: GradientMonitor;
-  readonly history: { step: number; health: GradientHealth }[] = [];
+  history: { step: number; health: GradientHealth }[] = [];
 
   constructor(readonly options: GradientMonitorOptions & { everyNSteps?: number; onHealth?: (h: GradientHealth, step: number) => void } = {}) {
     super();
@@ -113,9 +141,19 @@ export class GradientMonitorCallback extends DefaultHooks {
     if ((t.step + 1) % every !== 0) return;
     const health = this.monitor.check(t.model as Module);
     this.history.push({ step: t.step + 1, health });
-    t.logs.gradNorm = health.globalNorm;
+    t.logs['train/grad_norm'] = health.globalNorm;
     this.options.onHealth?.(health, t.step + 1);
     if (health.nonFinite.length) process.emitWarning(`step ${t.step + 1}: non-finite gradients in ${health.nonFinite.slice(0, 5).join(', ')}${health.nonFinite.length > 5 ? ', ...' : ''}`, 'GradientWarning');
     else if (health.exploding) process.emitWarning(`step ${t.step + 1}: exploding gradients (norm ${health.globalNorm.toExponential(2)})`, 'GradientWarning');
+  }
+
+  stateDict(): Record<string, unknown> {
+    return { history: structuredClone(this.history) };
+  }
+
+  loadStateDict(state: Record<string, unknown>): void {
+    const history = (state as { history?: unknown }).history;
+    if (!Array.isArray(history)) throw new TypeError('GradientMonitorCallback.loadStateDict: expected { history: [...] }');
+    this.history = structuredClone(history);
   }
 }

@@ -2,6 +2,7 @@
 // be migrated). Defaults follow the Hugging Face Trainer where it has one: AdamW, a OneCycle
 // schedule whose warmup is warmupRatio of the run, fp32 on the best available device.
 import { z } from 'zod';
+import { parseOrThrow } from '../core/validation.js';
 
 const optimizer = z.object({
   name: z.enum(['adamw', 'sgd']).default('adamw'),
@@ -57,13 +58,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Checks a config and fills in the defaults; errors name each bad field and what was given. */
+/** Checks a config and fills in the defaults; errors name each bad field, what was given and the fix. */
 export function parseTrainingConfig(input: unknown): TrainingConfig {
-  const result = trainingConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((i) => {
-    let given: unknown = input;
-    for (const k of i.path) given = given && typeof given === 'object' ? (given as Record<PropertyKey, unknown>)[k] : undefined;
-    return `${i.path.join('.') || '(config)'}: ${i.message}; given ${given === undefined ? 'nothing' : JSON.stringify(given)}`;
-  }));
+  return parseOrThrow(trainingConfigSchema, input ?? {}, (issues) => new ConfigError(issues.map((i) => i.text)),
+    { root: '(config)', known: { owner: 'the training config', keys: Object.keys(trainingConfigSchema.shape) } });
 }

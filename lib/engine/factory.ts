@@ -20,9 +20,15 @@ export function buildScheduler(config: TrainingConfig, optimizer: Optimizer, tot
   const warmupSteps = s.warmupSteps ?? Math.round(s.warmupRatio * totalSteps);
   const maxLr = optimizer.paramGroups.map((g) => g.lr);
   switch (s.name) {
-    case 'onecycle':
-      return new OneCycleLR(optimizer, { maxLr, totalSteps, pctStart: s.warmupSteps !== undefined ? s.warmupSteps / totalSteps : s.warmupRatio,
+    case 'onecycle': {
+      // OneCycle warms up from maxLr/divFactor at step 0 to maxLr at step pctStart x totalSteps - 1,
+      // so a warm-up needs 2 steps: a shorter one (warmupRatio 0.1 of a 10-step run ends at step 0,
+      // where it starts; PyTorch divides by zero) is none, and one of the whole run leaves a step to anneal.
+      const warmup = Math.min(warmupSteps, totalSteps - 1);
+      const pctStart = warmup < 2 ? 0 : s.warmupSteps === undefined && warmup === warmupSteps ? s.warmupRatio : warmup / totalSteps;
+      return new OneCycleLR(optimizer, { maxLr, totalSteps, pctStart,
         divFactor: s.divFactor, finalDivFactor: s.finalDivFactor, cycleMomentum: config.optimizer.name === 'sgd' ? config.optimizer.momentum > 0 : true });
+    }
     case 'warmup_cosine': return new WarmupCosineLR(optimizer, { warmupSteps, totalSteps, minLrRatio: s.minLrRatio });
     case 'warmup_linear': return new WarmupLinearLR(optimizer, { warmupSteps, totalSteps });
     case 'warmup_constant': return new WarmupConstantLR(optimizer, { warmupSteps, totalSteps });

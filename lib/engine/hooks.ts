@@ -11,8 +11,9 @@
 //       onAfterBackward(trainer)
 //       if it ends an accumulation window:
 //         onBeforeOptimizerStep(trainer, optimizer)    <- gradients are readable here
-//         one native call: unscale, clip, step, scaler, schedule, zero grad
+//         OptimizerStep: one native call (unscale, clip, step, scaler, zero grad), the schedule
 //       onTrainBatchEnd(trainer, result)
+//       every logEveryNSteps steps: trainer.logs refreshed (the on-device sums read)
 //       every evalEveryNSteps steps: the validation hooks below
 //     at epoch end (evalAtEpochEnd): onValidationStart(trainer)
 //       for each batch: onValidationBatchEnd(trainer, result, index)
@@ -23,18 +24,43 @@
 import { type Optimizer as Optim } from '../optim/optimizer.js';
 import { type Tensor } from '../core/tensor.js';
 import { type Batch } from '../loss/types.js';
+import { type TrainerState } from './trainer-state.js';
 
+/**
+ * One micro-batch, as onTrainBatchEnd sees it. loss, items and optimizerStep.gradNorm stay on
+ * the device until read: each read is a host sync on CUDA, so read them in the hook (they are
+ * freed after it) and only when needed; the Trainer's own logs are read every logEveryNSteps.
+ */
 export interface StepInfo {
   /** Optimizer steps taken so far (after this batch). */
-  step: number;
-  epoch: number;
+  readonly step: number;
+  readonly epoch: number;
   /** The micro-batch's index in the epoch. */
-  batchIndex: number;
-  /** Mean loss per item of this micro-batch. */
-  loss: number;
-  items: number;
-  /** Set when this micro-batch ended an accumulation window. */
-  optimizerStep?: { gradNorm: number | null; skipped: boolean; scale: number | null; lr: number[] };
+  readonly batchIndex: number;
+  /** Mean loss per item of this micro-batch (read from the device). */
+  readonly loss: number;
+  /** The items this micro-batch's loss covers (read from the device for token counts). */
+  readonly items: number;
+  /** Set when this micro-batch ended an accumulation window and the optimizer stepped. */
+  readonly optimizerStep?: OptimizerUpdateInfo;
+}
+
+export interface OptimizerUpdateInfo {
+  /** The learning rate of each param group for this update. */
+  readonly lr: number[];
+  /** Whether the GradScaler skipped it for inf/NaN gradients (null without an enabled scaler). */
+  readonly skipped: boolean | null;
+  /** The total gradient norm before clipping (read from the device; null when not clipping). */
+  readonly gradNorm: number | null;
+  /** The loss scale after this update (null without an enabled scaler). */
+  readonly scale: number | null;
+}
+
+/** One validation batch for onValidationBatchEnd (read from the device when read). */
+export interface ValidationBatchInfo {
+  /** Mean loss per item of the batch. */
+  readonly loss: number;
+  readonly items: number;
 }
 
 export interface EpochResult {
@@ -47,6 +73,8 @@ export interface EpochResult {
   seconds: number;
   /** Items per second. */
   throughput: number;
+  /** Whether the epoch's data ran out (false when the run stopped inside it: a resumed run continues it). */
+  completed: boolean;
   validation?: Record<string, number>;
 }
 
@@ -57,18 +85,33 @@ export interface FitResult {
   reason: string;
 }
 
-/** The Trainer as hooks see it (kept structural to avoid an import cycle). */
+/** The Trainer as hooks see it. */
 export interface TrainerView {
   readonly epoch: number;
   readonly step: number;
+  /** Every counter of the run (read-only here: the Trainer's loops change it). */
+  readonly state: Readonly<TrainerState>;
+  /** Micro-batches per epoch when the source knows its length. */
+  readonly batchesPerEpoch: number | null;
   readonly optimizer: Optim;
   readonly model: unknown;
+  /**
+   * The latest logged values: 'train/loss' (mean over the last logging interval), 'train/lr',
+   * 'train/grad_norm', 'train/loss_scale', 'train/throughput' (items/s), refreshed every
+   * logEveryNSteps optimizer steps and at epoch ends; 'val/<metric>' after each validation.
+   * Callbacks may add their own.
+   */
   readonly logs: Record<string, number>;
   /** Ask the fit loop to stop after the current step (with a reason shown in FitResult). */
   requestStop(reason: string): void;
 }
 
 export interface TrainingHooks {
+  /** Checkpoints save a callback's state under this key (default: its class name). */
+  readonly stateKey?: string;
+  /** A callback with state (counters, history) returns it here, JSON-serialisable, for checkpoints. */
+  stateDict?(): Record<string, unknown>;
+  loadStateDict?(state: Record<string, unknown>): void;
   onFitStart?(t: TrainerView): void | Promise<void>;
   onTrainEpochStart?(t: TrainerView, epoch: number): void | Promise<void>;
   onTrainBatchStart?(t: TrainerView, batch: Batch, index: number): void | Promise<void>;
@@ -77,17 +120,18 @@ export interface TrainingHooks {
   onBeforeOptimizerStep?(t: TrainerView, optimizer: Optim): void | Promise<void>;
   onTrainBatchEnd?(t: TrainerView, info: StepInfo): void | Promise<void>;
   onValidationStart?(t: TrainerView): void | Promise<void>;
-  onValidationBatchEnd?(t: TrainerView, metrics: Record<string, number>, index: number): void | Promise<void>;
+  onValidationBatchEnd?(t: TrainerView, batch: ValidationBatchInfo, index: number): void | Promise<void>;
   onValidationEnd?(t: TrainerView, metrics: Record<string, number>): void | Promise<void>;
   onTrainEpochEnd?(t: TrainerView, result: EpochResult): void | Promise<void>;
   onFitEnd?(t: TrainerView, result: FitResult): void | Promise<void>;
   onException?(t: TrainerView, error: unknown): void | Promise<void>;
 }
 
-export type HookName = keyof TrainingHooks;
+/** The hook methods (not the state methods). */
+export type HookName = Exclude<keyof TrainingHooks, 'stateKey' | 'stateDict' | 'loadStateDict'>;
 
 /** A base class with every hook as a no-op: extend it and override what you need. */
-export class DefaultHooks implements Required<TrainingHooks> {
+export class DefaultHooks implements Required<Pick<TrainingHooks, HookName>> {
   onFitStart(_t: TrainerView): void | Promise<void> {}
   onTrainEpochStart(_t: TrainerView, _epoch: number): void | Promise<void> {}
   onTrainBatchStart(_t: TrainerView, _batch: Batch, _index: number): void | Promise<void> {}
@@ -96,7 +140,7 @@ export class DefaultHooks implements Required<TrainingHooks> {
   onBeforeOptimizerStep(_t: TrainerView, _optimizer: Optim): void | Promise<void> {}
   onTrainBatchEnd(_t: TrainerView, _info: StepInfo): void | Promise<void> {}
   onValidationStart(_t: TrainerView): void | Promise<void> {}
-  onValidationBatchEnd(_t: TrainerView, _metrics: Record<string, number>, _index: number): void | Promise<void> {}
+  onValidationBatchEnd(_t: TrainerView, _batch: ValidationBatchInfo, _index: number): void | Promise<void> {}
   onValidationEnd(_t: TrainerView, _metrics: Record<string, number>): void | Promise<void> {}
   onTrainEpochEnd(_t: TrainerView, _result: EpochResult): void | Promise<void> {}
   onFitEnd(_t: TrainerView, _result: FitResult): void | Promise<void> {}

@@ -33,12 +33,3 @@ async function continueAsync<T>(gen: StepGenerator<T>, pending: Promise<unknown>
     pending = next.value as Promise<unknown>;
   }
 }
-
-/** An iterator over a sync or async iterable, and its next() without a promise for sync ones. */
-export function openIterator<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
-  const asyncOpen = (source as AsyncIterable<T>)[Symbol.asyncIterator];
-  if (typeof asyncOpen === 'function') return asyncOpen.call(source);
-  const syncOpen = (source as Iterable<T>)[Symbol.iterator];
-  if (typeof syncOpen === 'function') return syncOpen.call(source);
-  throw new TypeError('the training data must be an iterable or async iterable of batches (a DataLoader, an array, a generator)');
-}

@@ -1,35 +1,39 @@
-// The state a Trainer's loops share: the model and task, the optimizer machinery built from
-// the config, counters, and the stop flag that hooks, AbortSignals and SIGINT/SIGTERM set.
+// What a Trainer's loops share: the model and task, the optimizer machinery built from the
+// config, the run's TrainerState, the on-device metrics, and the stop flag that hooks,
+// AbortSignals and SIGINT/SIGTERM set. It imports no loop: the Trainer owns the loops and
+// hands each this core.
+import { autocast } from '../amp/autocast.js';
 import { GradScaler } from '../amp/grad-scaler.js';
 import { cuda } from '../core/device.js';
-import { type LossStrategy } from '../loss/types.js';
+import { type Batch, type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { MetricsTracker } from '../metrics/tracker.js';
 import { type Module } from '../nn/module.js';
 import { type Optimizer } from '../optim/optimizer.js';
 import { type LRScheduler } from '../optim/schedulers/base.js';
-import { OptimizerStep } from '../optim/step-function.js';
 import { type TaskSpec } from '../task/spec.js';
 import { type ModelAdapter } from './adapters/adapter.js';
+import { type BatchSource } from './batch-source.js';
 import { type TrainingConfig } from './config.js';
 import { buildOptimizer, buildScheduler } from './factory.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { type TrainerView, type TrainingHooks } from './hooks.js';
-import { type BatchSource, ValidationLoop } from './loops.js';
+import { OptimizerStep } from './optimizer-step.js';
 import { type TrainingStrategy } from './strategies.js';
+import { type TrainerState, initialTrainerState } from './trainer-state.js';
 
 export class TrainerCore {
   readonly device: string;
   readonly optimizer: Optimizer;
   readonly scheduler: LRScheduler | null;
   readonly scaler: GradScaler | null;
-  readonly stepper: OptimizerStep;
+  readonly optimizerStep: OptimizerStep;
   readonly accumulator: GradientAccumulator;
+  /** Training loss and items of the epoch, summed on the device. */
   readonly tracker: MetricsTracker;
-  readonly validation: ValidationLoop;
-  readonly view: TrainerView & { batchesPerEpoch: number | null };
-  epoch = 0;
-  step = 0;
-  logs: Record<string, number> = {};
+  readonly view: TrainerView;
+  /** The run's counters: changed only through the functions in trainer-state.ts. */
+  state: TrainerState = initialTrainerState();
+  readonly logs: Record<string, number> = {};
   private stopReason: string | null = null;
   /** Set by signals and aborts: stop now, without the epoch-end validation. */
   stopForced = false;
@@ -45,14 +49,14 @@ export class TrainerCore {
     this.optimizer = buildOptimizer(config, strategy.paramGroups(model, config));
     this.scheduler = buildScheduler(config, this.optimizer, this.totalSteps());
     this.scaler = config.precision === 'fp16-mixed' ? new GradScaler({ device: this.device }) : null;
-    this.stepper = new OptimizerStep(this.optimizer, { scheduler: this.scheduler ?? undefined, scaler: this.scaler ?? undefined, maxGradNorm: config.maxGradNorm });
+    this.optimizerStep = new OptimizerStep(this.optimizer, { scheduler: this.scheduler ?? undefined, scaler: this.scaler ?? undefined, maxGradNorm: config.maxGradNorm });
     this.accumulator = new GradientAccumulator(config.gradientAccumulationSteps);
-    this.tracker = new MetricsTracker(['loss', ...task.metrics.filter((m) => m !== 'loss')]);
-    this.validation = new ValidationLoop(this);
+    this.tracker = new MetricsTracker(['loss']);
     const core = this;
     this.view = {
-      get epoch() { return core.epoch; },
-      get step() { return core.step; },
+      get epoch() { return core.state.epoch; },
+      get step() { return core.state.step; },
+      get state() { return core.state; },
       get optimizer() { return core.optimizer; },
       get model() { return core.model; },
       get logs() { return core.logs; },
@@ -69,12 +73,32 @@ export class TrainerCore {
     if (typeof batches !== 'number') {
       throw new RangeError('the training data has no length, so the schedule cannot know the run\'s length: set config.maxSteps (or give a source with a length)');
     }
+    if (batches === 0) throw new RangeError('the training data yields no batch (its length is 0): check the dataset is not empty and, with dropLast, that batchSize is not above its size');
     return c.maxEpochs! * Math.ceil(batches / c.gradientAccumulationSteps);
+  }
+
+  /** Runs the model on a batch (already on the device) through the adapter, under autocast for mixed precision. */
+  forward(batch: Batch): ModelOutput {
+    const run = () => this.adapter.forward(this.model, batch, this.task);
+    const p = this.config.precision;
+    if (p === 'fp32') return run();
+    return autocast({ deviceType: this.device.startsWith('cuda') ? 'cuda' : 'cpu', dtype: p === 'bf16-mixed' ? 'bfloat16' : 'float16' }, run);
+  }
+
+  /** Whether maxSteps is reached. */
+  reachedMaxSteps(): boolean {
+    return this.config.maxSteps !== undefined && this.state.step >= this.config.maxSteps;
   }
 
   requestStop(reason: string, force = false): void {
     this.stopReason ??= reason;
     if (force) this.stopForced = true;
+  }
+
+  /** A new fit() starts without the previous one's stop. */
+  clearStop(): void {
+    this.stopReason = null;
+    this.stopForced = false;
   }
 
   shouldStop(): boolean {

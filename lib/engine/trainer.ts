@@ -3,27 +3,27 @@
 //   const trainer = new Trainer({ model, task, config, train, val, callbacks });
 //   const result = await trainer.fit();          // async; yields to the event loop between steps
 //   const metrics = await trainer.validate();
-//   const outputs = await trainer.predict(loader);
+//   const { logits } = await trainer.predict(loader);
 //
-// One training step, top to bottom (see hooks.ts for where each hook runs):
-//   batch -> device -> (autocast) adapter.forward -> LossStrategy (summed loss, item count)
-//   -> backward (scaled under fp16) -> GradientAccumulator -> at a window's end, one native
-//   call: unscale + divide by the window's items, non-finite check, clip, optimizer, scaler,
-//   schedule, zero grad -> metrics and hooks. Each micro-batch runs in a tensor scope.
+// The Trainer owns the loops (training-loop.ts holds the training step, top to bottom) and the
+// run's TrainerState (trainer-state.ts); stateDict() is everything a checkpoint needs besides the
+// model, optimizer, schedule and scaler.
 import { manualSeed } from '../core/runtime.js';
 import { describe } from '../core/tensor.js';
-import { type LossStrategy } from '../loss/types.js';
-import { type ModelOutput } from '../loss/types.js';
+import { type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { Module } from '../nn/module.js';
 import { type TaskSpec, type TaskSpecInput, parseTaskSpec } from '../task/spec.js';
 import { lossForTask, get as getLoss } from '../loss/index.js';
 import { type ModelAdapter, UniversalAdapter } from './adapters/adapter.js';
+import { type BatchSource } from './batch-source.js';
 import { type TrainingConfigInput, parseTrainingConfig } from './config.js';
 import { type Extension, extensions } from './extensions.js';
 import { callHook, type FitResult, type EpochResult, type TrainingHooks } from './hooks.js';
-import { type BatchSource, TrainingLoop } from './loops.js';
 import { StandardStrategy, type TrainingStrategy } from './strategies.js';
 import { TrainerCore } from './trainer-core.js';
+import { type TrainerState, parseTrainerState, recordValidation } from './trainer-state.js';
+import { TrainingLoop } from './training-loop.js';
+import { type Prediction, ValidationLoop } from './validation-loop.js';
 
 export interface TrainerOptions {
   model: Module;
@@ -40,14 +40,33 @@ export interface TrainerOptions {
   strategy?: TrainingStrategy;
 }
 
+/** What Trainer.stateDict() returns: the run's counters and every stateful callback's and extension's state. */
+export interface TrainerStateDict {
+  state: TrainerState;
+  /** By callback stateKey (its class name, with '#N' for the Nth of the same key). */
+  callbacks: Record<string, Record<string, unknown>>;
+}
+
 function isParsedSpec(t: TaskSpec | TaskSpecInput): t is TaskSpec {
   return typeof (t as TaskSpec).normalizeBy === 'string' && typeof (t as TaskSpec).modality === 'string' && Array.isArray((t as TaskSpec).metrics);
+}
+
+/** A callback's key in stateDict(): its stateKey or class name, numbered when repeated. */
+function callbackKeys(callbacks: TrainingHooks[]): string[] {
+  const seen = new Map<string, number>();
+  return callbacks.map((cb) => {
+    const base = cb.stateKey ?? (cb as Extension).name ?? cb.constructor?.name ?? 'callback';
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n === 0 ? base : `${base}#${n}`;
+  });
 }
 
 export class Trainer {
   readonly core: TrainerCore;
   readonly extensions: Extension[];
-  private readonly loop: TrainingLoop;
+  private readonly trainingLoop: TrainingLoop;
+  private readonly validationLoop: ValidationLoop;
   private warnedWholeBatch = false;
 
   constructor(options: TrainerOptions) {
@@ -58,20 +77,28 @@ export class Trainer {
     }
     const task = isParsedSpec(options.task) ? options.task : parseTaskSpec(options.task);
     const config = parseTrainingConfig(options.config);
+    // Seeds what the Trainer does from here on (dropout, shuffling); the model was built before
+    // this, so its initialisation is covered only by seedEverything(seed) called before building it.
     manualSeed(config.seed);
     const loss = typeof options.loss === 'string' ? getLoss(options.loss) : options.loss ?? lossForTask(task);
     this.extensions = config.extensions.map((name) => extensions.create(name));
     const callbacks = [...(options.callbacks ?? []), ...this.extensions];
     this.core = new TrainerCore(options.model, task, config, options.adapter ?? new UniversalAdapter(), loss, options.strategy ?? new StandardStrategy(),
       callbacks, options.train, options.val);
-    this.loop = new TrainingLoop(this.core);
+    this.validationLoop = new ValidationLoop(this.core);
+    this.trainingLoop = new TrainingLoop(this.core, this.validationLoop);
   }
 
   get model(): Module { return this.core.model; }
   get optimizer() { return this.core.optimizer; }
   get scheduler() { return this.core.scheduler; }
-  get step(): number { return this.core.step; }
-  get epoch(): number { return this.core.epoch; }
+  get scaler() { return this.core.scaler; }
+  get step(): number { return this.core.state.step; }
+  get epoch(): number { return this.core.state.epoch; }
+  /** The run's counters (read-only: the loops change them). */
+  get state(): Readonly<TrainerState> { return this.core.state; }
+  /** The latest logged values ('train/loss', 'train/lr', ..., 'val/loss', ...). */
+  get logs(): Readonly<Record<string, number>> { return this.core.logs; }
 
   /**
    * Trains until maxEpochs or maxSteps, an AbortSignal, a hook's requestStop, or SIGINT/SIGTERM
@@ -84,6 +111,7 @@ export class Trainer {
       this.warnedWholeBatch = true;
       process.emitWarning(`the '${c.loss.name}' loss uses the whole batch (in-batch negatives or batch statistics): with gradientAccumulationSteps ${cfg.gradientAccumulationSteps} each micro-batch only sees its own, so the objective differs from one large batch`, 'TrainerWarning');
     }
+    c.clearStop();
     const onSignal = (signal: NodeJS.Signals) => c.requestStop(`received ${signal}`, true);
     const onAbort = () => c.requestStop('aborted', true);
     process.on('SIGINT', onSignal);
@@ -93,18 +121,17 @@ export class Trainer {
     const epochs: EpochResult[] = [];
     try {
       await callHook(c.callbacks, 'onFitStart', c.view);
-      for (let epoch = c.epoch; cfg.maxEpochs === undefined || epoch < cfg.maxEpochs; epoch++) {
-        if (c.shouldStop() || (cfg.maxSteps !== undefined && c.step >= cfg.maxSteps)) break;
+      while ((cfg.maxEpochs === undefined || c.state.epoch < cfg.maxEpochs) && !c.shouldStop() && !c.reachedMaxSteps()) {
+        const epoch = c.state.epoch;
         c.strategy.onEpochStart?.(c.model, epoch);
         await callHook(c.callbacks, 'onTrainEpochStart', c.view, epoch);
-        const result = await this.loop.runEpoch(epoch);
+        const result = await this.trainingLoop.runEpoch();
+        if (result.validation) recordValidation(c.state, 'val/loss', 'min', result.validation.loss);
         epochs.push(result);
         await callHook(c.callbacks, 'onTrainEpochEnd', c.view, result);
-        c.epoch = epoch + 1;
-        if (result.microBatches === 0) throw new RangeError(`epoch ${epoch + 1} had no batches: the training data is empty`);
       }
-      const reason = c.reason ?? (cfg.maxSteps !== undefined && c.step >= cfg.maxSteps ? `maxSteps (${cfg.maxSteps}) reached` : `maxEpochs (${cfg.maxEpochs}) reached`);
-      const result: FitResult = { epochs, steps: c.step, stoppedEarly: c.reason !== null, reason };
+      const reason = c.reason ?? (c.reachedMaxSteps() ? `maxSteps (${cfg.maxSteps}) reached` : `maxEpochs (${cfg.maxEpochs}) reached`);
+      const result: FitResult = { epochs, steps: c.state.step, stoppedEarly: c.reason !== null, reason };
       await callHook(c.callbacks, 'onFitEnd', c.view, result);
       return result;
     } catch (err) {
@@ -121,12 +148,46 @@ export class Trainer {
   async validate(source?: BatchSource): Promise<Record<string, number>> {
     const s = source ?? this.core.val;
     if (!s) throw new RangeError('Trainer.validate: no validation data (pass a source, or give the Trainer a val source)');
-    return this.core.validation.run(s);
+    return this.validationLoop.run(s);
   }
 
-  /** The model's outputs on a source, in eval mode without grad (dispose them when done). */
-  async predict(source: BatchSource): Promise<ModelOutput[]> {
-    return this.core.validation.predict(source);
+  /**
+   * The model's outputs over a source joined along the batch dimension ({ logits: [N, ...] }),
+   * in eval mode without grad. Dispose the result when done (torch.dispose(result)).
+   */
+  async predict(source: BatchSource): Promise<ModelOutput> {
+    return this.validationLoop.predict(source);
+  }
+
+  /** The model's output batch by batch, with each batch's index and its `ids`/`id` field (dispose each output). */
+  predictions(source: BatchSource): AsyncGenerator<Prediction> {
+    return this.validationLoop.predictions(source);
+  }
+
+  /** The run's state for a checkpoint: TrainerState and each stateful callback's and extension's state. */
+  stateDict(): TrainerStateDict {
+    const keys = callbackKeys(this.core.callbacks);
+    const callbacks: Record<string, Record<string, unknown>> = {};
+    this.core.callbacks.forEach((cb, i) => {
+      if (typeof cb.stateDict === 'function') callbacks[keys[i]] = cb.stateDict();
+    });
+    return { state: structuredClone(this.core.state), callbacks };
+  }
+
+  /** Restores stateDict(): the counters, then each callback's state by key (a saved key with no callback is an error). */
+  loadStateDict(sd: TrainerStateDict): void {
+    if (!sd || typeof sd !== 'object') throw new TypeError(`Trainer.loadStateDict: expected { state, callbacks }, got ${describe(sd)}`);
+    const state = parseTrainerState(sd.state, 'Trainer.loadStateDict: state');
+    const keys = callbackKeys(this.core.callbacks);
+    const saved = sd.callbacks ?? {};
+    const unknown = Object.keys(saved).filter((k) => !keys.includes(k));
+    if (unknown.length) {
+      throw new RangeError(`Trainer.loadStateDict: saved state for callbacks ${unknown.join(', ')}, but this Trainer has ${keys.join(', ') || 'no callbacks'}; give the Trainer the same callbacks as the saved run`);
+    }
+    this.core.callbacks.forEach((cb, i) => {
+      if (saved[keys[i]] !== undefined && typeof cb.loadStateDict === 'function') cb.loadStateDict(saved[keys[i]]);
+    });
+    this.core.state = state;
   }
 
   /** Extension states by name, for checkpoints. */

@@ -1,8 +1,8 @@
 // torchtrain's jit namespace: load a TorchScript module (exported from Python with
 // torch.jit.script(model).save(path)) as a trainable nn.Module, and save it back.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { native } from '../core/addon.js';
 import { parseDevice } from '../core/device.js';
+import { NativeScriptModule } from '../core/native-script-module.js';
 import { ScriptModule } from './script-module.js';
 
 export { ScriptModule } from './script-module.js';
@@ -52,9 +52,9 @@ export function load(path: string, options: LoadOptions = {}): ScriptModule {
   if (typeof path !== 'string' || path === '') throw new TypeError(`jit.load: path must be a non-empty string, got ${JSON.stringify(path)}`);
   const device = options.device === undefined ? undefined : parseDevice(options.device, 'jit.load');
   checkArchive(path);
-  let id: number;
+  let mod: NativeScriptModule;
   try {
-    id = device === undefined ? native.jitLoad(path) : native.jitLoad(path, device);
+    mod = NativeScriptModule.load(path, device);
   } catch (err) {
     // A zip without TorchScript code is most often a torch.save() file (a state dict).
     if (err instanceof Error && /constants\.pkl|code\/|\.data\/version/.test(err.message)) {
@@ -63,9 +63,9 @@ export function load(path: string, options: LoadOptions = {}): ScriptModule {
     throw err;
   }
   try {
-    return ScriptModule.fromNative(id, path);
+    return ScriptModule.fromNative(mod, path);
   } catch (err) {
-    native.jitFree(id);
+    mod.free();
     throw err;
   }
 }

@@ -5,35 +5,11 @@
 // being the child of another Module) works unchanged. Parameters and buffers are the native
 // module's own tensors, wrapped once at load: an optimizer holding them, .grad after backward
 // and in-place updates all act on what the TorchScript code computes with.
-import { native } from '../core/addon.js';
-import { keep } from '../core/scope.js';
-import { Tensor, wrap } from '../core/tensor.js';
+import { type NativeScriptModule } from '../core/native-script-module.js';
+import { Tensor } from '../core/tensor.js';
 import { Module } from '../nn/module.js';
-import { Parameter } from '../nn/parameter.js';
-import { type ScriptValue, fromWire, toWire } from './values.js';
-
-// The GC backstop for modules nobody disposed; their tensors are freed by their own finalizers.
-const finalizers = new FinalizationRegistry<number>((id) => {
-  try {
-    native.jitFree(id);
-  } catch {
-    // The environment is shutting down; the module table goes with it.
-  }
-});
-
-type NamedHandle = [name: string, handle: number, aliasOf: number];
-
-/** Wraps native [name, handle, aliasOf] entries once; tied tensors share one JS object. */
-function adoptAll<T extends Tensor>(entries: NamedHandle[], make: (handle: number) => T): [string, T][] {
-  const out: [string, T][] = [];
-  for (const [name, handle, aliasOf] of entries) {
-    if (aliasOf >= 0) {
-      native.free(handle);
-      out.push([name, out[aliasOf][1]]);
-    } else out.push([name, make(handle)]);
-  }
-  return out;
-}
+import { type Parameter } from '../nn/parameter.js';
+import { type ScriptValue } from './values.js';
 
 /** 'a.b.weight' -> ['a.b', 'weight']; 'weight' -> ['', 'weight']. */
 function splitName(qualified: string): [string, string] {
@@ -42,7 +18,7 @@ function splitName(qualified: string): [string, string] {
 }
 
 export class ScriptModule extends Module {
-  declare private _id: number;
+  declare private _native: NativeScriptModule;
   declare private _root: ScriptModule;
   /** The training flag the native module has (JS sets `training` freely; forward syncs). */
   declare private _nativeTraining: boolean;
@@ -52,36 +28,35 @@ export class ScriptModule extends Module {
   /** The Python class the module was scripted from, e.g. 'Linear' (Python's original_name). */
   declare readonly originalName: string;
 
-  /** @internal use jit.load(). Takes ownership of the native module id. */
-  constructor(id: number, path: string, root?: ScriptModule) {
+  /** @internal use jit.load(). Takes ownership of the native module. */
+  constructor(mod: NativeScriptModule, path: string, root?: ScriptModule) {
     super();
     const hidden = (value: unknown) => ({ value, writable: true, enumerable: false });
     Object.defineProperties(this, {
-      _id: hidden(id),
+      _native: hidden(mod),
       _root: hidden(root ?? this),
       _views: hidden(undefined),
       path: { value: path, enumerable: false },
-      originalName: { value: native.jitTypeName(id), enumerable: false },
+      originalName: { value: mod.typeName(), enumerable: false },
     });
     // The training flag is what was saved, as torch.jit.load keeps it.
-    this.training = native.jitIsTraining(id);
+    this.training = mod.isTraining();
     Object.defineProperty(this, '_nativeTraining', hidden(this.training));
-    finalizers.register(this, id, this);
   }
 
   /** @internal Builds the JS tree over a freshly loaded native module (jit.load). */
-  static fromNative(rootId: number, path: string): ScriptModule {
-    const root = new ScriptModule(rootId, path);
+  static fromNative(mod: NativeScriptModule, path: string): ScriptModule {
+    const root = new ScriptModule(mod, path);
     const views = new Map<string, ScriptModule>([['', root]]);
     try {
-      for (const [name, id] of native.jitNamedModules(rootId) as [string, number][]) views.set(name, new ScriptModule(id, path, root));
-      // Parameter.adopt: the Parameter IS the module's tensor (a copy would never get a gradient).
-      for (const [qualified, p] of adoptAll(native.jitNamedParameters(rootId, true), (h) => Parameter.adopt(h))) {
+      for (const [name, sub] of mod.namedModules()) views.set(name, new ScriptModule(sub, path, root));
+      // The Parameters ARE the module's tensors (a copy would never get a gradient).
+      for (const [qualified, p] of mod.namedParameters(true)) {
         const [owner, name] = splitName(qualified);
         views.get(owner)!.adoptParameter(name, p);
       }
       // TorchScript keeps no persistent=False flag: Python's state_dict() of a loaded module has every buffer.
-      for (const [qualified, b] of adoptAll(native.jitNamedBuffers(rootId, true), (h) => keep(wrap(h)))) {
+      for (const [qualified, b] of mod.namedBuffers(true)) {
         const [owner, name] = splitName(qualified);
         views.get(owner)!.adoptBuffer(name, b);
       }
@@ -113,9 +88,9 @@ export class ScriptModule extends Module {
     this.registerBuffer(name, b, { prop: this.propFor(name) });
   }
 
-  private liveId(): number {
-    if (this._id < 0) throw new Error(`ScriptModule(${this.path}): used after dispose()`);
-    return this._id;
+  private live(): NativeScriptModule {
+    if (this._native.isFreed) throw new Error(`ScriptModule(${this.path}): used after dispose()`);
+    return this._native;
   }
 
   /** This module and every ScriptModule below it (the tree is fixed once loaded). */
@@ -125,14 +100,14 @@ export class ScriptModule extends Module {
 
   // train()/eval() here or on any parent Module sets `training` on each module; the native
   // flags follow before anything that depends on them runs.
-  private syncModes(): number {
-    const id = this.liveId();
+  private syncModes(): NativeScriptModule {
+    const mod = this.live();
     for (const v of this.views()) {
       if (v.training === v._nativeTraining) continue;
-      native.jitTrain(v.liveId(), v.training, false);
+      v.live().train(v.training, false);
       v._nativeTraining = v.training;
     }
-    return id;
+    return mod;
   }
 
   /** Sets training mode here and in every submodule (Dropout, BatchNorm), in JS and in TorchScript. */
@@ -150,44 +125,39 @@ export class ScriptModule extends Module {
    * the type parameter only names what you expect, it is not checked.
    */
   override forward<T extends ScriptValue = Tensor>(...args: ScriptValue[]): T {
-    const id = this.syncModes();
-    return fromWire(native.jitForward(id, args.map((a, i) => toWire(a, `forward: argument ${i + 1}`)))) as T;
+    return this.syncModes().forward(args) as T;
   }
 
   /** Runs another method compiled into the module (@torch.jit.export in Python). */
   callMethod<T extends ScriptValue = Tensor>(name: string, ...args: ScriptValue[]): T {
     if (typeof name !== 'string') throw new TypeError(`ScriptModule.callMethod: name must be a string, got ${typeof name}`);
-    const id = this.syncModes();
-    return fromWire(native.jitRunMethod(id, name, args.map((a, i) => toWire(a, `${name}: argument ${i + 1}`)))) as T;
+    return this.syncModes().runMethod(name, args) as T;
   }
 
   /** The names of the methods compiled into the module. */
   methodNames(): string[] {
-    return native.jitMethodNames(this.liveId());
+    return this.live().methodNames();
   }
 
   /** A method's TorchScript signature, e.g. 'forward(__torch__.Net self, Tensor x) -> Tensor'. */
   methodSchema(name = 'forward'): string {
-    return native.jitMethodSchema(this.liveId(), name);
+    return this.live().methodSchema(name);
   }
 
   /** Writes the module (code, parameters, buffers, training flags) as a TorchScript archive torch.jit.load reads. */
   save(path: string): void {
     if (typeof path !== 'string' || path === '') throw new TypeError(`ScriptModule.save: path must be a non-empty string, got ${JSON.stringify(path)}`);
-    native.jitSave(this.syncModes(), path);
+    this.syncModes().save(path);
   }
 
   private release(): void {
-    if (this._id < 0) return;
-    finalizers.unregister(this);
-    native.jitFree(this._id);
-    this._id = -1;
+    this._native.free();
   }
 
   /** Frees the native module, its submodules, parameters and buffers now; later use throws. Call it on jit.load's result. */
   dispose(): void {
     if (this._root !== this) throw new Error(`ScriptModule.dispose: this is a submodule of ${this.path}; dispose the module jit.load returned`);
-    if (this._id < 0) return;
+    if (this._native.isFreed) return;
     const tensors = new Set<Tensor>([...this.parameters(), ...this.buffers()]);
     for (const v of this.views()) v.release();
     for (const t of tensors) t.dispose();

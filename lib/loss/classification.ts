@@ -42,7 +42,8 @@ abstract class SingleLabelLoss implements LossStrategy {
     const labelShape = labels.shape;
     expectShape(this.name, 'the labels', labels, labelShape.length === 1 && labelShape[0] === shape[0], `[${shape[0]}] (one class id per logits row)`, 'collate one class id per sample');
     const r = summedCrossEntropy(this.name, logits, labels, task, this.options);
-    const numItems = itemCount(this.name, task, { samples: r.counted });
+    // Unweighted, the count is the batch size, known without a device read.
+    const numItems = itemCount(this.name, task, { samples: this.options.classWeights ? r.counted : shape[0] });
     return this.options.classWeights ? { loss: r.sum, numItems, logs: { targets: r.targets } } : { loss: r.sum, numItems };
   }
 }

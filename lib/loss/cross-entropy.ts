@@ -9,9 +9,9 @@
 // weights differ); and with a single micro-batch it equals F.cross_entropy(weight=w). The cost
 // is that numItems is then a weight, possibly fractional, not a count: the plain number of
 // counted targets is logged as `targets` for throughput figures.
-import { native } from '../core/addon.js';
 import { tensor } from '../core/creation.js';
-import { Tensor, handleOf, wrap } from '../core/tensor.js';
+import { summedCrossEntropy as summedCrossEntropyKernel } from '../core/nn-functional.js';
+import { Tensor } from '../core/tensor.js';
 import '../core/torch.js';
 import { type TaskSpec } from '../task/spec.js';
 import { describeShape, LossInputError } from './inputs.js';
@@ -24,10 +24,10 @@ export interface CrossEntropyOptions {
 export interface SummedCrossEntropy {
   /** The loss summed over the counted targets (weighted when classWeights are given). */
   sum: Tensor;
-  /** The divisor matching `sum`: the number of targets that are not ignoreIndex, or their summed class weight. */
-  counted: number;
-  /** The number of targets that are not ignoreIndex. */
-  targets: number;
+  /** The divisor matching `sum`: the number of targets that are not ignoreIndex, or their summed class weight (0-d float64, on the device). */
+  counted: Tensor;
+  /** The number of targets that are not ignoreIndex (0-d int64, on the device). */
+  targets: Tensor;
   /** Rows of the batch (samples). */
   rows: number;
 }
@@ -48,11 +48,32 @@ export function summedCrossEntropy(loss: string, logits: Tensor, targets: Tensor
     const dtype = logits.dtype === 'float16' || logits.dtype === 'bfloat16' ? 'float32' : logits.dtype;
     weight = tensor(o.classWeights, { dtype, device: logits.device });
   }
-  const [sum, counted, count] = native.summedCrossEntropy(handleOf(logits, loss, 'logits'), handleOf(targets, loss, 'targets'),
-    weight ? handleOf(weight, loss, 'classWeights') : undefined, task.ignoreIndex, o.labelSmoothing) as [number, number, number];
-  // libtorch keeps its own reference for the backward pass; ours can go now.
-  weight?.dispose();
+  let result: ReturnType<typeof summedCrossEntropyKernel>;
+  try {
+    result = summedCrossEntropyKernel(logits, targets, { weight, ignoreIndex: task.ignoreIndex, labelSmoothing: o.labelSmoothing }, loss);
+  } catch (err) {
+    throw outOfRange(err, loss, logits, task) ?? err;
+  } finally {
+    // libtorch keeps its own reference for the backward pass; ours can go now.
+    weight?.dispose();
+  }
+  const { sum, counted, targets: count } = result;
   const shape = logits.shape;
   const rows = shape.length >= 2 ? shape[0] : 1;
-  return { sum: wrap(sum), counted, targets: count, rows };
+  return { sum, counted, targets: count, rows };
+}
+
+/**
+ * libtorch's "Target 7 is out of bounds" names its kernel; say instead which batch field held
+ * the bad class id, how many classes the logits have, and what to fix.
+ */
+function outOfRange(err: unknown, loss: string, logits: Tensor, task: TaskSpec): LossInputError | null {
+  const m = err instanceof Error ? /Target (-?\d+) is out of bounds/.exec(err.message) : null;
+  if (!m) return null;
+  const classes = logits.shape.at(-1)!;
+  const field = task.type === 'causal_lm' ? `${task.fields.labels}' (or '${String(task.fields.inputs)}' when the batch has no labels)` : `${task.fields.labels}'`;
+  const declared = task.numClasses ?? task.vocabSize;
+  return new LossInputError(loss, `the batch field '${field} holds the class id ${m[1]}, outside [0, ${classes}) for logits with ${classes} classes`
+    + `${declared !== undefined ? ` (TaskSpec ${task.numClasses !== undefined ? 'numClasses' : 'vocabSize'} ${declared})` : ''}; ignored positions must be ignoreIndex (${task.ignoreIndex}); `
+    + 'fix: check the labels the dataset or collate function produce, or the number of classes of the model and TaskSpec');
 }

@@ -35,6 +35,7 @@ export function lossForTask(task: TaskSpec): LossStrategy {
 }
 
 export type { Batch, LossFactory, LossResult, LossStrategy, ModelOutput } from './types.js';
+export { itemsOf } from './types.js';
 export { LossRegistry, UnknownLossError } from './registry.js';
 export { LossOptionsError, parseLossOptions } from './options.js';
 export { LossInputError } from './inputs.js';

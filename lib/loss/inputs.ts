@@ -67,7 +67,7 @@ export function expectShape(loss: string, what: string, t: Tensor, ok: boolean, 
  * The number of items the summed loss is divided by under TaskSpec.normalizeBy. A loss offers
  * the counts that make sense for it; any other unit is an error rather than a silent guess.
  */
-export function itemCount(loss: string, task: TaskSpec, counts: Partial<Record<NormalizeBy, number>>): number {
+export function itemCount(loss: string, task: TaskSpec, counts: Partial<Record<NormalizeBy, number | Tensor>>): number | Tensor {
   const n = counts[task.normalizeBy];
   if (n !== undefined) return n;
   const units = Object.keys(counts);

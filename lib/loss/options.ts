@@ -3,6 +3,7 @@
 // lossForTask), not at the first training step: a typo such as `labelSmothing` or a negative
 // temperature fails before any data is loaded, naming the loss, the option and the fix.
 import { z } from 'zod';
+import { describeValue, formatZodError } from '../core/validation.js';
 
 /** Options a loss refused; `issues` lists each problem with the option it concerns. */
 export class LossOptionsError extends Error {
@@ -10,21 +11,6 @@ export class LossOptionsError extends Error {
     super(`options of loss '${loss}' are invalid:\n  ${issues.join('\n  ')}`);
     this.name = 'LossOptionsError';
   }
-}
-
-function show(value: unknown): string {
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let v = input;
-  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
-  return v;
 }
 
 /**
@@ -35,18 +21,11 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 export function parseLossOptions<S extends z.ZodObject>(loss: string, schema: S, options: unknown): z.output<S> {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new LossOptionsError(loss, [`options must be an object such as { ${Object.keys(schema.shape)[0] ?? ''}: ... }; given ${show(options)}`]);
+    throw new LossOptionsError(loss, [`options must be an object such as { ${Object.keys(schema.shape)[0] ?? ''}: ... }; given ${describeValue(options)}`]);
   }
   const parsed = schema.strict().safeParse(options);
   if (parsed.success) return parsed.data as z.output<S>;
-  const known = Object.keys(schema.shape);
-  throw new LossOptionsError(loss, parsed.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `${issue.keys.join(', ')}: not an option of '${loss}'; it takes ${known.length ? known.join(', ') : 'no options'}`;
-    }
-    const value = valueAt(options, issue.path);
-    return `${issue.path.map(String).join('.') || '(options)'}: ${issue.message}; given ${value === undefined ? 'nothing' : show(value)}`;
-  }));
+  throw new LossOptionsError(loss, formatZodError(parsed.error, options, { root: '(options)', known: { owner: `'${loss}'`, keys: Object.keys(schema.shape) } }));
 }
 
 // Option shapes several losses share, so that the same option means the same thing everywhere.

@@ -25,10 +25,19 @@ export interface ModelOutput {
 export interface LossResult {
   /** The loss summed over numItems items (a 0-d tensor with a graph to backward through). */
   loss: Tensor;
-  /** How many items the sum covers: non-ignored tokens, samples or pairs (TaskSpec.normalizeBy). */
-  numItems: number;
-  /** Extra numbers to log (e.g. the temperature, per-term losses). */
-  logs?: Record<string, number>;
+  /**
+   * How many items the sum covers: non-ignored tokens, samples or pairs (TaskSpec.normalizeBy).
+   * A number when the shapes tell (samples, pairs), a 0-d device tensor when it must be counted
+   * on the device (tokens): the engine adds it up there, with no host read per step.
+   */
+  numItems: number | Tensor;
+  /** Extra values to log (e.g. the temperature, per-term losses): numbers, or 0-d tensors left on the device. */
+  logs?: Record<string, number | Tensor>;
+}
+
+/** numItems as a number (a host read when it is a device tensor). */
+export function itemsOf(numItems: number | Tensor): number {
+  return typeof numItems === 'number' ? numItems : numItems.item();
 }
 
 export interface LossStrategy {

@@ -1,10 +1,10 @@
 // nn.init, as torch/nn/init.py: the same arithmetic in the same order, drawing from the same
 // generator in the same sequence, so torch.manualSeed(s) gives PyTorch's initial weights.
-import { native } from '../core/addon.js';
 import { noGrad } from '../core/autograd.js';
 import { empty, emptyLike, full } from '../core/creation.js';
-import { where } from '../core/functions.js';
+import { scalarErf, where } from '../core/functions.js';
 import { ops } from '../core/ops.js';
+import { info } from '../core/runtime.js';
 import { scope } from '../core/scope.js';
 import { Tensor, describe } from '../core/tensor.js';
 
@@ -66,8 +66,8 @@ export const ones_ = (tensor: Tensor): Tensor => inPlace(check(tensor, 'ones_'),
 export function truncNormal_(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2): Tensor {
   check(tensor, 'truncNormal_');
   // JS has no erf; libm's (through the addon) is the one Python's math.erf uses.
-  const normCdf = (x: number) => (1 + native.scalarErf(x / Math.sqrt(2))) / 2;
-  const [major, minor] = String(native.info().libtorchVersion).split('.').map(Number);
+  const normCdf = (x: number) => (1 + scalarErf(x / Math.sqrt(2))) / 2;
+  const [major, minor] = String(info().libtorchVersion).split('.').map(Number);
   if (major < 2 || (major === 2 && minor < 12)) {
     const l = normCdf((a - mean) / std), u = normCdf((b - mean) / std);
     return inPlace(tensor, (t) => t.uniform_(2 * l - 1, 2 * u - 1).erfinv_().mul_(std * Math.sqrt(2)).add_(mean).clamp_(a, b));

@@ -3,12 +3,12 @@
 // any property holding a Parameter or a Module counts; buffers are registered explicitly.
 // registerParameter/registerBuffer/registerModule also let a camelCase property carry
 // PyTorch's snake_case key (inProjWeight <-> 'in_proj_weight'), so state dicts match PyTorch's.
-import { native } from '../core/addon.js';
 import { noGrad } from '../core/autograd.js';
 import { type DType, isFloatingPoint, parseDType } from '../core/dtype.js';
 import { parseDevice } from '../core/device.js';
 import { keep } from '../core/scope.js';
-import { Tensor, describe, wrap } from '../core/tensor.js';
+import { copyInto, setData, zeroInPlace } from '../core/in-place.js';
+import { Tensor, describe } from '../core/tensor.js';
 import { Parameter } from './parameter.js';
 
 interface Slot { prop: string; name: string; value: unknown; buffer?: { persistent: boolean } }
@@ -149,7 +149,7 @@ export abstract class Module {
   /** Every parameter and persistent buffer, keyed as PyTorch keys them and in its order (detached views). */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [key, t] of this.stateEntries()) out[key] = wrap(native.detach(t._h));
+    for (const [key, t] of this.stateEntries()) out[key] = t.detach();
     return out;
   }
 
@@ -190,7 +190,7 @@ export abstract class Module {
     if (strict && unexpectedKeys.length) problems.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
     if (problems.length) throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`);
     noGrad(() => {
-      for (const [key, t] of own) if (state[key] !== undefined) native.free(native.copy_(t._h, state[key]._h, false));
+      for (const [key, t] of own) if (state[key] !== undefined) copyInto(t, state[key]);
     });
     return { missingKeys, unexpectedKeys };
   }
@@ -227,7 +227,7 @@ export abstract class Module {
       const castable = dtype !== undefined && isFloatingPoint(t.dtype);
       if (!castable && device === undefined) return;
       const moved = t.to({ dtype: castable ? dtype : undefined, device });
-      native.setData(t._h, moved._h);
+      setData(t, moved);
       moved.dispose();
     };
     noGrad(() => {
@@ -252,7 +252,7 @@ export abstract class Module {
       else {
         const g = p.grad;
         if (g) {
-          native.free(native.zero_(g._h));
+          zeroInPlace(g);
           g.dispose();
         }
       }

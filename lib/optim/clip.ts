@@ -1,14 +1,14 @@
 // Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_ (run natively).
-import { native } from '../core/addon.js';
-import { type Tensor, describe, wrap } from '../core/tensor.js';
+import { clipGradNorm as clipNormOf, clipGradValue as clipValueOf } from '../core/native-optimizer.js';
+import { type Tensor, describe } from '../core/tensor.js';
 import { Parameter } from '../nn/parameter.js';
 
-function handles(params: Iterable<Parameter> | Parameter, fn: string): number[] {
+function parameterList(params: Iterable<Parameter> | Parameter, fn: string): Parameter[] {
   const list = params instanceof Parameter ? [params] : [...params];
-  return list.map((p, i) => {
+  list.forEach((p, i) => {
     if (!(p instanceof Parameter)) throw new TypeError(`${fn}: parameters[${i}] is ${describe(p)}, not an nn.Parameter`);
-    return p._h;
   });
+  return list;
 }
 
 /**
@@ -18,11 +18,11 @@ function handles(params: Iterable<Parameter> | Parameter, fn: string): number[] 
 export function clipGradNorm(params: Iterable<Parameter> | Parameter, maxNorm: number,
   options: { normType?: number; errorIfNonfinite?: boolean } = {}): Tensor {
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be a non-negative number, got ${describe(maxNorm)}`);
-  return wrap(native.clipGradNorm(handles(params, 'clipGradNorm'), maxNorm, options.normType ?? 2, options.errorIfNonfinite ?? false));
+  return clipNormOf(parameterList(params, 'clipGradNorm'), maxNorm, options.normType ?? 2, options.errorIfNonfinite ?? false);
 }
 
 /** Clamps every gradient element to [-clipValue, clipValue]. */
 export function clipGradValue(params: Iterable<Parameter> | Parameter, clipValue: number): void {
   if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be a non-negative number, got ${describe(clipValue)}`);
-  native.clipGradValue(handles(params, 'clipGradValue'), clipValue);
+  clipValueOf(parameterList(params, 'clipGradValue'), clipValue);
 }

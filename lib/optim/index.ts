@@ -8,4 +8,3 @@ export { LRScheduler } from './schedulers/base.js';
 export { OneCycleLR, type OneCycleOptions } from './schedulers/one-cycle.js';
 export { WarmupCosineLR, WarmupLinearLR, WarmupConstantLR, type WarmupOptions } from './schedulers/warmup.js';
 export { StepLR, ReduceLROnPlateau, type PlateauOptions } from './schedulers/step-lr.js';
-export { OptimizerStep, type StepFunctionOptions, type StepResult } from './step-function.js';

@@ -1,7 +1,7 @@
 // The optimizer base: parameter groups held natively (the update runs in C++), PyTorch's
 // param_groups / state_dict shapes, and option checks with clear errors.
-import { native } from '../core/addon.js';
-import { type Tensor, describe, wrap } from '../core/tensor.js';
+import { type NativeGroupOptions, NativeOptimizer } from '../core/native-optimizer.js';
+import { type Tensor, describe } from '../core/tensor.js';
 import { Parameter } from '../nn/parameter.js';
 
 export interface GroupOptions {
@@ -19,7 +19,7 @@ export interface GroupOptions {
 export type ParamGroupInput = { params: Iterable<Parameter> } & GroupOptions;
 export type ParamsInput = Iterable<Parameter> | ParamGroupInput[];
 
-interface NativeOptions { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; amsgrad: boolean; momentum: number; dampening: number; nesterov: boolean; maximize: boolean }
+type NativeOptions = NativeGroupOptions;
 
 /** One parameter group: its parameters and live options (assignments reach the native optimizer). */
 export class ParamGroup {
@@ -29,13 +29,13 @@ export class ParamGroup {
   constructor(private readonly owner: Optimizer, readonly index: number, readonly params: Parameter[]) {}
 
   private get(): NativeOptions {
-    return native.optimGetGroup(this.owner.id, this.index);
+    return this.owner.native.getGroup(this.index);
   }
 
   /** Changes some options of this group (checked as the constructor checks them). */
   update(options: GroupOptions): void {
     this.owner.checkOptions(options, `paramGroups[${this.index}]`);
-    native.optimSetGroup(this.owner.id, this.index, toNative(options));
+    this.owner.native.setGroup(this.index, toNative(options));
   }
 
   /**
@@ -43,7 +43,7 @@ export class ParamGroup {
    * one-cycle's end extrapolates below zero, for an update that never runs.
    */
   setScheduled(lr: number, momentum?: { betas?: [number, number]; momentum?: number }): void {
-    native.optimSetGroup(this.owner.id, this.index, toNative({ lr, ...momentum }));
+    this.owner.native.setGroup(this.index, toNative({ lr, ...momentum }));
   }
 
   get lr(): number { return this.get().lr; }
@@ -75,13 +75,13 @@ export type OptimizerState = Record<number, Record<string, Tensor>>;
 export interface OptimizerStateDict { state: OptimizerState; param_groups: Record<string, unknown>[] }
 
 export abstract class Optimizer {
-  /** @internal the native optimizer's id */
-  readonly id: number;
+  /** The native optimizer holding the groups, options and state (the engine's optimizerStep runs it). */
+  readonly native: NativeOptimizer;
   readonly paramGroups: ParamGroup[] = [];
 
   protected constructor(kind: 'adamw' | 'sgd', params: ParamsInput, readonly defaults: GroupOptions) {
     this.checkOptions(defaults, this.constructor.name);
-    this.id = native.optimCreate(kind);
+    this.native = new NativeOptimizer(kind);
     const input = [...(params as Iterable<unknown>)];
     if (input.length === 0) throw new RangeError(`${this.constructor.name}: got an empty parameter list`);
     const isGroup = (v: unknown) => v !== null && typeof v === 'object' && 'params' in (v as object);
@@ -104,27 +104,25 @@ export abstract class Optimizer {
     if (params.some((p) => seen.has(p))) throw new RangeError(`${this.constructor.name}: some parameters appear in more than one parameter group`);
     const options = { ...this.defaults, ...group, params: undefined };
     this.checkOptions(options, `${this.constructor.name} param group ${this.paramGroups.length}`);
-    const index = native.optimAddGroup(this.id, params.map((p) => p._h), toNative(options));
+    const index = this.native.addGroup(params, toNative(options));
     this.paramGroups.push(new ParamGroup(this, index, params));
   }
 
   /** One update of every parameter that has a gradient. */
   step(): void {
-    native.optimStep(this.id);
+    this.native.step();
   }
 
   /** Clears gradients: to null (the default, as in PyTorch 2) or to zeros. */
   zeroGrad(setToNone = true): void {
-    native.optimZeroGrad(this.id, setToNone);
+    this.native.zeroGrad(setToNone);
   }
 
   /** PyTorch's state dict: per-parameter state by index, and each group's options with its parameter indices. */
   stateDict(): OptimizerStateDict {
-    const raw: Record<string, number>[] = native.optimGetState(this.id);
     const state: OptimizerState = {};
-    raw.forEach((entry, i) => {
-      const names = Object.keys(entry);
-      if (names.length) state[i] = Object.fromEntries(names.map((n) => [n, wrap(entry[n])]));
+    this.native.getState().forEach((entry, i) => {
+      if (Object.keys(entry).length) state[i] = entry;
     });
     let next = 0;
     const param_groups = this.paramGroups.map((g) => ({ ...this.groupDict(g), ...g.extra, params: g.params.map(() => next++) }));
@@ -145,7 +143,7 @@ export abstract class Optimizer {
     });
     sd.param_groups.forEach((g, i) => this.loadGroupDict(this.paramGroups[i], g));
     for (const [index, entries] of Object.entries(sd.state)) {
-      for (const [name, t] of Object.entries(entries)) native.optimSetState(this.id, Number(index), name, t._h);
+      for (const [name, t] of Object.entries(entries)) this.native.setState(Number(index), name, t);
     }
   }
 
@@ -153,7 +151,7 @@ export abstract class Optimizer {
 
   /** Frees the native optimizer (its state tensors go with it). */
   dispose(): void {
-    native.optimFree(this.id);
+    this.native.free();
   }
 }
 

@@ -3,6 +3,7 @@
 // the unit that normalises the loss under gradient accumulation. Checked by zod; an invalid
 // spec is a TaskSpecError naming the field, what was expected, what was given and the fix.
 import { z } from 'zod';
+import { formatZodError } from '../core/validation.js';
 
 export const TASK_TYPES = ['causal_lm', 'masked_lm', 'seq_classification', 'token_classification', 'image_classification',
   'multilabel_classification', 'regression', 'contrastive'] as const;
@@ -69,23 +70,19 @@ const DEFAULT_METRICS: Record<TaskType, string[]> = {
   regression: ['loss'], contrastive: ['loss', 'recall@1'],
 };
 
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v);
-  return text === undefined ? String(v) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const key of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
-  return v;
-}
+/** What to do about the fields users most often get wrong. */
+const TASK_SPEC_FIXES: Record<string, string> = {
+  type: `use one of ${TASK_TYPES.join(', ')} (or a preset: TaskSpecs.causalLm(...), TaskSpecs.imageClassification(...))`,
+  vocabSize: 'set vocabSize to the tokenizer\'s vocabulary size (a positive integer)',
+  numClasses: 'set numClasses to the number of classes (a positive integer)',
+  padTokenId: 'use the tokenizer\'s padding id (a non-negative integer)',
+};
 
 /** Checks a TaskSpec, fills defaults from the task type, and cross-checks the fields each type needs. */
 export function parseTaskSpec(input: unknown): TaskSpec {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new TaskSpecError(parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}; given ${describeValue(valueAt(input, i.path))}`));
+    throw new TaskSpecError(formatZodError(parsed.error, input, { root: '(spec)', fixes: TASK_SPEC_FIXES }));
   }
   const s = parsed.data;
   const issues: string[] = [];

@@ -145,7 +145,7 @@ describe('defaultCollate: bad and empty samples', () => {
     const b = collate([{ input_ids: [1, 2] }, { input_ids: [] }, { input_ids: [3] }, { input_ids: new Int32Array(0) }], { padTokenId: 0 });
     expect(b.input_ids!.tolist()).toEqual([[1, 2], [3, 0]]);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toMatch(/dropped 2 of 4 samples with zero-length fields \(input_ids/);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/collate dropped 2 empty sample\(s\) of 4 \(zero-length input_ids; e.g. batch position 1\)/);
     expect(() => collate([{ input_ids: [] }])).toThrow(/all 1 samples are empty/);
     const kept = collate([{ input_ids: [1, 2] }, { input_ids: [] }], { padTokenId: 0, filterEmpty: false });
     expect(kept.attention_mask!.tolist()).toEqual([[1, 1], [0, 0]]);

@@ -146,9 +146,14 @@ describe('Trainer', () => {
     await trainer.fit();
     const after = await trainer.validate();
     expect(after.loss).toBeLessThan(before.loss);
-    const outputs = await trainer.predict(regression(2));
-    expect(outputs.map((o) => o.logits!.shape)).toEqual([[8, 1], [8, 1]]);
-    torch.dispose(outputs);
+    // predict() joins the batches' outputs; predictions() gives them one by one with their index
+    const joined = await trainer.predict(regression(2));
+    expect(joined.logits!.shape).toEqual([16, 1]);
+    const each = [];
+    for await (const p of trainer.predictions(regression(2))) each.push(p);
+    expect(each.map((p) => [p.index, p.output.logits!.shape])).toEqual([[0, [8, 1]], [1, [8, 1]]]);
+    expect(joined.logits!.index('8:').equal(each[1].output.logits!)).toBe(true);
+    torch.dispose([joined, each]);
   });
 
   it('monitors gradient health', async () => {

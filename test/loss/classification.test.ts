@@ -2,7 +2,7 @@
 // same formulas in Python PyTorch: summed values, item counts, sum / count against PyTorch's
 // mean reduction, gradients; class weights' normalisation; shape and option errors.
 import { afterAll, describe, expect, it } from 'vitest';
-import { losses, torch } from '../../lib/index.js';
+import { type Tensor, losses, torch } from '../../lib/index.js';
 import { TaskSpecs } from '../../lib/task/index.js';
 import { expectLossParity } from '../helpers/loss-parity.js';
 import { TorchPython } from '../helpers/python.js';
@@ -34,8 +34,9 @@ describe.skipIf(!py)('seq_classification and image_classification match F.cross_
       py: `loss = F.cross_entropy(logits, labels, weight=w, label_smoothing=0.1, reduction="sum")
 n = w[labels[labels != -100]].sum().item()
 mean = nn.CrossEntropyLoss(weight=w, label_smoothing=0.1)(logits, labels)` });
-    expect(r.numItems).toBeCloseTo(1 + 4 + 0.25 + 2 + 4 + 4, 6);
-    expect(r.logs).toEqual({ targets: 6 });
+    expect(losses.itemsOf(r.numItems)).toBeCloseTo(1 + 4 + 0.25 + 2 + 4 + 4, 6);
+    expect(Object.keys(r.logs!)).toEqual(['targets']);
+    expect((r.logs!.targets as Tensor).item()).toBe(6);
   });
 
   it('weighted normalisation stays exact when the batch is split (sum of sums / sum of weights)', () => {
@@ -44,8 +45,8 @@ mean = nn.CrossEntropyLoss(weight=w, label_smoothing=0.1)(logits, labels)` });
     const loss = losses.get('seq_classification', { classWeights: [1, 0.25, 2, 4] });
     const whole = loss.computeLoss({ logits }, { labels }, task);
     const parts = [[0, 3], [3, 8]].map(([a, b]) => loss.computeLoss({ logits: logits.index(`${a}:${b}`) }, { labels: labels.index(`${a}:${b}`) }, task));
-    const split = parts.reduce((s, p) => s + p.loss.item(), 0) / parts.reduce((s, p) => s + p.numItems, 0);
-    expect(split).toBeCloseTo(whole.loss.item() / whole.numItems, 5);
+    const split = parts.reduce((s, p) => s + p.loss.item(), 0) / parts.reduce((s, p) => s + losses.itemsOf(p.numItems), 0);
+    expect(split).toBeCloseTo(whole.loss.item() / losses.itemsOf(whole.numItems), 5);
   });
 
   it('image_classification is the same loss under its own name', async () => {
@@ -133,5 +134,18 @@ describe.skipIf(!py)('regression matches F.mse_loss, l1_loss, huber_loss, smooth
     expect(() => losses.get('mse', { delta: 1 })).toThrow(/delta: not an option of 'mse'; it takes no options/);
     expect(() => losses.get('huber', { delta: 0 })).toThrow(/delta: Too small/);
     expect(() => losses.get('smooth_l1', { beta: 'x' })).toThrow(/beta: .*given "x"/);
+  });
+});
+
+describe('class ids out of range', () => {
+  it('name the batch field, the class count and the fix, not the kernel', () => {
+    const task = TaskSpecs.sequenceClassification({ numClasses: 3 });
+    const logits = torch.randn([2, 3]), labels = torch.tensor([1, 7], { dtype: 'int64' });
+    const run = () => losses.lossForTask(task).computeLoss({ logits }, { labels }, task);
+    expect(run).toThrow(/batch field 'labels' holds the class id 7, outside \[0, 3\) for logits with 3 classes \(TaskSpec numClasses 3\).*fix:/);
+    expect(run).not.toThrow(/summedCrossEntropy/);
+    const lm = TaskSpecs.causalLm({ vocabSize: 5 });
+    const ids = torch.tensor([[1, 2, 9]], { dtype: 'int64' });
+    expect(() => losses.lossForTask(lm).computeLoss({ logits: torch.randn([1, 3, 5]) }, { input_ids: ids }, lm)).toThrow(/'labels' \(or 'input_ids' when the batch has no labels\) holds the class id 9.*vocabSize 5/);
   });
 });

@@ -27,7 +27,7 @@ describe('models.MLP', () => {
 
   it('refuses bad configs and inputs, naming the field or the shape', () => {
     expect(() => new models.MLP({ inFeatures: 0, outFeatures: 2 })).toThrow(models.ModelConfigError);
-    expect(() => new models.MLP({ inFeatures: 0, outFeatures: 2 })).toThrow(/MLP config is invalid:\n {2}inFeatures: .*\(got 0\)/);
+    expect(() => new models.MLP({ inFeatures: 0, outFeatures: 2 })).toThrow(/MLP config is invalid:\n {2}inFeatures: Too small.*; given 0; fix: use a value > 0/);
     expect(() => new models.MLP({ inFeatures: 2, outFeatures: 2, activation: 'swish' as 'relu' })).toThrow(/activation: .*"swish"/);
     expect(() => new models.MLP({ inFeatures: 2, outFeatures: 2, hiddenSize: [3] } as never)).toThrow(/Unrecognized key: "hiddenSize"/);
     expect(() => new models.MLP({ inFeatures: 2, outFeatures: 2, dropout: 1 })).toThrow(/dropout/);

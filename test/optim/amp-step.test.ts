@@ -1,7 +1,7 @@
 // GradScaler, clipping, the one-call step function and autocast against PyTorch; gradient
 // accumulation normalised by the items of the whole accumulated batch.
 import { afterAll, describe, expect, it } from 'vitest';
-import { GradientAccumulator } from '../../lib/engine/index.js';
+import { GradientAccumulator, OptimizerStep } from '../../lib/engine/index.js';
 import { type Tensor, amp, nn, optim, torch } from '../../lib/index.js';
 import { type PyTensor, TorchPython, compareTensors } from '../helpers/python.js';
 
@@ -65,13 +65,15 @@ out = {"scales": scales, "norms": norms, "params": [p.detach() for p in m.parame
     const m = model(1);
     const opt = new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 });
     const scaler = new amp.GradScaler({ device: 'cpu', initScale: 2 ** 10, growthInterval: 3 });
-    const stepper = new optim.OptimizerStep(opt, { scaler, maxGradNorm: 0.5 });
-    const results = [];
+    const stepper = new OptimizerStep(opt, { scaler, maxGradNorm: 0.5 });
+    const results: { skipped: boolean | null; gradNorm: number | null; scale: number }[] = [];
     for (let i = 0; i < 20; i++) {
       results.push(torch.scope(() => {
         scaler.scale(nn.functional.mseLoss(m.forward(x), y)).backward();
         inject(m, i);
-        return stepper.step();
+        const r = stepper.step();
+        // the norm stays on the device until read; the scale is the scaler's own
+        return { skipped: r.skipped, gradNorm: r.gradNorm ? r.gradNorm.item() : null, scale: scaler.getScale() };
       }));
     }
     const theirs = await py!.run<{ scales: number[]; norms: number[]; params: PyTensor[] }>(pyLoop(true), { x, y });
@@ -138,8 +140,8 @@ describe('gradient accumulation normalised by the whole window', () => {
 
   it('k micro-batches give the update of one batch k times larger, padding included', () => {
     const big = build(), small = build();
-    const optBig = new optim.OptimizerStep(new optim.SGD(big.parameters(), { lr: 0.5 }));
-    const optSmall = new optim.OptimizerStep(new optim.SGD(small.parameters(), { lr: 0.5 }));
+    const optBig = new OptimizerStep(new optim.SGD(big.parameters(), { lr: 0.5 }));
+    const optSmall = new OptimizerStep(new optim.SGD(small.parameters(), { lr: 0.5 }));
     torch.scope(() => {
       const [loss, items] = summed(big, [0, 1, 2, 3]);
       loss.div(items).backward();
@@ -156,18 +158,17 @@ describe('gradient accumulation normalised by the whole window', () => {
     // 3 micro-batches, windows of 2: [0, 1] then the short [2], each one update
     const acc = new GradientAccumulator(2);
     const accumulated = build(), reference = build();
-    const stepA = new optim.OptimizerStep(new optim.SGD(accumulated.parameters(), { lr: 0.5 }));
-    const stepR = new optim.OptimizerStep(new optim.SGD(reference.parameters(), { lr: 0.5 }));
-    acc.startEpoch(3);
+    const stepA = new OptimizerStep(new optim.SGD(accumulated.parameters(), { lr: 0.5 }));
+    const stepR = new OptimizerStep(new optim.SGD(reference.parameters(), { lr: 0.5 }));
     const windows: number[][] = [];
-    for (const row of [1, 3, 0]) {
+    for (const [i, row] of [1, 3, 0].entries()) {
       const stats = torch.scope(() => {
         const [loss, n] = summed(accumulated, [row]);
         loss.backward();
-        return acc.add(n);
+        return acc.add(n, i === 2);
       });
       if (stats.isBoundary) {
-        windows.push([stats.microBatches, stats.items]);
+        windows.push([stats.microBatches, stats.items as number]);
         stepA.step({ gradDivisor: stats.items });
       }
     }

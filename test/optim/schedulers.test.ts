@@ -91,6 +91,34 @@ describe.skipIf(!py)('schedules match PyTorch to 1e-12', () => {
     close(ours.momenta, theirs.momenta, 'momentum');
   });
 
+  it('OneCycleLR refuses exactly the schedules PyTorch raises ZeroDivisionError on', async () => {
+    const grid: [number, number, boolean][] = [];
+    for (const total of [1, 2, 3, 4, 5, 9, 10, 20, 33]) {
+      for (const pct of [0, 0.1, 0.2, 0.3, 0.5, 1 / total, 2 / total, (total + 1) / (2 * total), 1]) {
+        if (pct <= 1) for (const three of [false, true]) grid.push([total, pct, three]);
+      }
+    }
+    const ours = grid.map(([total, pctStart, threePhase]) => {
+      try {
+        new optim.OneCycleLR(new optim.AdamW(params(1)), { maxLr: 0.1, totalSteps: total, pctStart, threePhase });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const theirs = await py!.run<boolean[]>(`out = []
+for total, pct, three in ${JSON.stringify(grid).replace(/true/g, 'True').replace(/false/g, 'False')}:
+    opt = torch.optim.AdamW([torch.zeros(2, requires_grad=True)])
+    try:
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=total, pct_start=float(pct), three_phase=three)
+        for _ in range(total): sched.step()
+        out.append(False)
+    except ZeroDivisionError:
+        out.append(True)`);
+    expect(ours).toEqual(theirs);
+    expect(ours.filter(Boolean).length).toBeGreaterThan(5);
+  });
+
   it('ReduceLROnPlateau', async () => {
     const opt = new optim.SGD(params(), { lr: 1 });
     const sched = new optim.ReduceLROnPlateau(opt, { patience: 2, factor: 0.5, cooldown: 1, threshold: 0.01 });
@@ -125,6 +153,39 @@ describe('schedule behaviour', () => {
     expect(() => new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10, pctStart: 2 })).toThrow(/between 0 and 1 pct_start/);
     expect(() => new optim.OneCycleLR(opt, { maxLr: [0.1, 0.2], totalSteps: 10 })).toThrow(/expected 1 values for max_lr, got 2/);
     expect(() => new optim.WarmupCosineLR(opt, { warmupSteps: 20, totalSteps: 10 })).toThrow(/exceeds totalSteps/);
+  });
+
+  it('a OneCycle phase of zero length is refused at construction, with the values and the fix', () => {
+    // The Trainer's default warmupRatio 0.1 on a 10-step run: the warm-up ends at 0.1 x 10 - 1 = 0.
+    const opt = new optim.AdamW(params());
+    expect(() => new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10, pctStart: 0.1 }))
+      .toThrow(/totalSteps 10 with pctStart 0.1 gives a warm-up phase of zero length.*Fix: pctStart x totalSteps must not be 1: use pctStart 0 \(no warm-up\) or at least 0.2/);
+    expect(opt.paramGroups[0].extra.max_lr).toBeUndefined(); // refused before touching the optimizer
+    expect(() => new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10, pctStart: 1 })).toThrow(/annealing phase of zero length.*pctStart below 1/);
+    expect(() => new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 9, pctStart: 5 / 9, threePhase: true })).toThrow(/final annihilation phase of zero length/);
+  });
+
+  it('every schedule it accepts stays finite to the last step', () => {
+    for (let total = 1; total <= 40; total++) {
+      for (const pctStart of [0, 0.05, 0.1, 0.25, 0.3, 0.5, 1 / total, 2 / total, 0.99, 1]) {
+        for (const threePhase of [false, true]) {
+          if (pctStart > 1) continue;
+          const opt = new optim.SGD(params(1), { lr: 0.1, momentum: 0.9 });
+          let sched: optim.OneCycleLR;
+          try {
+            sched = new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: total, pctStart, threePhase });
+          } catch (e) {
+            expect(String(e)).toMatch(/phase of zero length/);
+            continue;
+          }
+          for (let k = 0; k <= total; k++) {
+            const { lr, momentum } = opt.paramGroups[0];
+            expect(Number.isFinite(lr) && Number.isFinite(momentum), `total ${total} pctStart ${pctStart} threePhase ${threePhase} step ${k}`).toBe(true);
+            if (k < total) sched.step();
+          }
+        }
+      }
+    }
   });
 
   it('state dicts resume a schedule exactly (the PyTorch way: new objects, then load both states)', () => {

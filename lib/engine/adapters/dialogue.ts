@@ -5,10 +5,11 @@
 import { type Batch, type ModelOutput } from '../../loss/types.js';
 import { type Module } from '../../nn/module.js';
 import { type TaskSpec } from '../../task/spec.js';
+import { type Tokenizer } from '../../data/tokenizers.js';
 import { type ModelAdapter, StandardAdapter } from './adapter.js';
 
 export interface ChatMessage { role: 'system' | 'user' | 'assistant'; content: string }
-export interface Tokenizer { encode(text: string): number[] }
+export type { Tokenizer };
 
 /** How a turn is written around its content (ChatML-like by default). */
 export interface ChatTemplate {
@@ -25,7 +26,7 @@ export class DialogueAdapter implements ModelAdapter {
   readonly name = 'dialogue';
   private readonly standard = new StandardAdapter();
 
-  constructor(readonly tokenizer: Tokenizer, readonly template: ChatTemplate = chatMlTemplate) {}
+  constructor(readonly tokenizer: Pick<Tokenizer, 'encode'>, readonly template: ChatTemplate = chatMlTemplate) {}
 
   /**
    * One conversation -> { input_ids, labels }: labels copy the ids of assistant content (and

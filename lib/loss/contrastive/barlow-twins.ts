@@ -39,7 +39,7 @@ export class BarlowTwinsLoss implements LossStrategy {
       const onDiagonal = c.diag().sub(1).square().sum();
       const offDiagonal = offDiagonalSquareSum(c);
       const total = onDiagonal.add(offDiagonal.mul(this.options.lambda));
-      const logs = { onDiagonal: onDiagonal.item(), offDiagonal: offDiagonal.item() };
+      const logs = { onDiagonal: onDiagonal.detach(), offDiagonal: offDiagonal.detach() };
       return { loss: total.mul(n), numItems: itemCount(this.name, task, { samples: n, pairs: n }), logs };
     }, 'loss:barlow_twins');
   }

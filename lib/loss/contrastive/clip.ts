@@ -49,7 +49,7 @@ export class CLIPLoss implements LossStrategy {
     }, `loss:${this.name}`);
   }
 
-  private logits(output: ModelOutput): { logits: Tensor; logs: Record<string, number> } {
+  private logits(output: ModelOutput): { logits: Tensor; logs: Record<string, number | Tensor> } {
     if (output.imageEmbeds === undefined && output.logitsPerImage instanceof Tensor) return { logits: upcast(output.logitsPerImage), logs: {} };
     const image = outputTensor(this.name, output, 'imageEmbeds', '[pairs, dim]');
     const text = outputTensor(this.name, output, 'textEmbeds', '[pairs, dim]');

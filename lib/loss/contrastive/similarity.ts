@@ -21,8 +21,8 @@ export function prepareEmbeddings(x: Tensor, normalize: boolean): Tensor {
 /** The multiplier applied to similarities: 1 / temperature, fixed (a number) or learned (a 0-d tensor). */
 export interface SoftmaxScale {
   scale: Tensor | number;
-  /** The temperature in effect, for the logs (reading a learned one syncs with the device). */
-  temperature(): number;
+  /** The temperature in effect, for the logs: a number, or a 0-d device tensor for a learned one. */
+  temperature(): number | Tensor;
 }
 
 export function fixedScale(temperature: number): SoftmaxScale {
@@ -37,7 +37,7 @@ export function fixedScale(temperature: number): SoftmaxScale {
  */
 export function learnedScale(logitScale: Tensor, maxScale: number): SoftmaxScale {
   const scale = upcast(logitScale).clampMax(Math.log(maxScale)).exp();
-  return { scale, temperature: () => 1 / scale.item() };
+  return { scale, temperature: () => scale.detach().reciprocal() };
 }
 
 /**

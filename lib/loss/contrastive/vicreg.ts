@@ -51,7 +51,7 @@ export class VICRegLoss implements LossStrategy {
       const variance = this.varianceTerm(xc).add(this.varianceTerm(yc)).div(2);
       const covariance = this.covarianceTerm(xc, n).add(this.covarianceTerm(yc, n));
       const total = invariance.mul(o.invarianceWeight).add(variance.mul(o.varianceWeight)).add(covariance.mul(o.covarianceWeight));
-      const logs = { invariance: invariance.item(), variance: variance.item(), covariance: covariance.item() };
+      const logs = { invariance: invariance.detach(), variance: variance.detach(), covariance: covariance.detach() };
       return { loss: total.mul(n), numItems: itemCount(this.name, task, { samples: n, pairs: n }), logs };
     }, 'loss:vicreg');
   }

@@ -44,6 +44,18 @@ export class OneCycleLR extends LRScheduler {
     } else throw new RangeError('You must define either totalSteps OR (epochs AND stepsPerEpoch)');
     if (!(o.pctStart >= 0 && o.pctStart <= 1)) throw new RangeError(`Expected float between 0 and 1 pct_start, but got ${o.pctStart}`);
     if (o.annealStrategy !== 'cos' && o.annealStrategy !== 'linear') throw new RangeError(`anneal_strategy must be one of 'cos' or 'linear', instead got ${o.annealStrategy}`);
+    const p = o.pctStart * total;
+    const phases: Phase[] = o.threePhase
+      ? [
+        { endStep: p - 1, startLr: 'initial_lr', endLr: 'max_lr', startMomentum: 'max_momentum', endMomentum: 'base_momentum' },
+        { endStep: 2 * p - 2, startLr: 'max_lr', endLr: 'initial_lr', startMomentum: 'base_momentum', endMomentum: 'max_momentum' },
+        { endStep: total - 1, startLr: 'initial_lr', endLr: 'min_lr', startMomentum: 'max_momentum', endMomentum: 'max_momentum' },
+      ]
+      : [
+        { endStep: p - 1, startLr: 'initial_lr', endLr: 'max_lr', startMomentum: 'max_momentum', endMomentum: 'base_momentum' },
+        { endStep: total - 1, startLr: 'max_lr', endLr: 'min_lr', startMomentum: 'base_momentum', endMomentum: 'max_momentum' },
+      ];
+    checkPhaseLengths(phases, total, o.pctStart, o.threePhase);
     const maxLrs = perGroup('max_lr', optimizer, o.maxLr);
     if (o.lastEpoch === -1) {
       optimizer.paramGroups.forEach((g, i) => {
@@ -69,17 +81,7 @@ export class OneCycleLR extends LRScheduler {
     this.totalSteps = total;
     this.cycleMomentum = o.cycleMomentum;
     this.anneal = o.annealStrategy === 'cos' ? annealCos : annealLinear;
-    const p = o.pctStart * total;
-    this.phases = o.threePhase
-      ? [
-        { endStep: p - 1, startLr: 'initial_lr', endLr: 'max_lr', startMomentum: 'max_momentum', endMomentum: 'base_momentum' },
-        { endStep: 2 * p - 2, startLr: 'max_lr', endLr: 'initial_lr', startMomentum: 'base_momentum', endMomentum: 'max_momentum' },
-        { endStep: total - 1, startLr: 'initial_lr', endLr: 'min_lr', startMomentum: 'max_momentum', endMomentum: 'max_momentum' },
-      ]
-      : [
-        { endStep: p - 1, startLr: 'initial_lr', endLr: 'max_lr', startMomentum: 'max_momentum', endMomentum: 'base_momentum' },
-        { endStep: total - 1, startLr: 'max_lr', endLr: 'min_lr', startMomentum: 'base_momentum', endMomentum: 'max_momentum' },
-      ];
+    this.phases = phases;
     this.initialStep();
   }
 
@@ -106,4 +108,33 @@ export class OneCycleLR extends LRScheduler {
   protected override extraState(): Record<string, unknown> {
     return { total_steps: this.totalSteps };
   }
+}
+
+/**
+ * A phase that starts where it ends makes the step's position in it 0/0 (or x/0). PyTorch raises
+ * ZeroDivisionError at the step that reaches it (at construction when it is step 0); JavaScript
+ * would return NaN and train every weight into NaN. So a phase of zero length that some step in
+ * [0, totalSteps] reaches is refused here, before the optimizer is touched.
+ */
+function checkPhaseLengths(phases: Phase[], total: number, pctStart: number, threePhase: boolean): void {
+  let start = 0;
+  let latestEnd = -Infinity;
+  phases.forEach((phase, i) => {
+    const last = i === phases.length - 1;
+    // The integer steps k in [0, total] that compute() sends to this phase: past every earlier end.
+    const lo = Math.max(0, Math.floor(latestEnd) + 1);
+    const hi = last ? total : Math.min(total, Math.floor(phase.endStep));
+    if (phase.endStep - start === 0 && lo <= hi) {
+      const name = i === 0 ? 'warm-up' : last ? (threePhase ? 'final annihilation' : 'annealing') : 'second';
+      const fix = i === 0
+        ? `pctStart x totalSteps must not be 1: use pctStart 0 (no warm-up) or at least ${2 / total} (a warm-up of 2 steps or more), or train for more steps`
+        : threePhase
+          ? `2 x pctStart x totalSteps - 1 must not equal totalSteps: use a pctStart other than ${(total + 1) / (2 * total)}`
+          : `use a pctStart below 1 (at most ${(total - 1) / total}), so that steps remain to anneal over`;
+      throw new RangeError(`OneCycleLR: totalSteps ${total} with pctStart ${pctStart} gives a ${name} phase of zero length (it starts and ends at step ${start}), `
+        + `so step ${lo}'s learning rate would be a division by zero (PyTorch raises ZeroDivisionError; here the weights would become NaN). Fix: ${fix}.`);
+    }
+    latestEnd = Math.max(latestEnd, phase.endStep);
+    start = phase.endStep;
+  });
 }

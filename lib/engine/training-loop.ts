@@ -1,0 +1,148 @@
+// TrainingLoop: one epoch of micro-batches. trainStep() is the whole training step, top to
+// bottom in the order it runs; optimizerStep() is the one path of every optimizer update (an
+// epoch's short last window included: the loop reads one batch ahead, so it knows which
+// micro-batch is the epoch's last and ends the window with it).
+//
+// Nothing here reads a tensor to JavaScript per micro-batch: losses and item counts add up on
+// the device, and TrainLogs reads them every logEveryNSteps optimizer steps and at epoch ends.
+// Each micro-batch runs in a tensor scope and its batch is freed after it, so a long run holds
+// a flat line of live tensors.
+import { scope } from '../core/scope.js';
+import { type Tensor } from '../core/tensor.js';
+import { type Batch } from '../loss/types.js';
+import { batchRows, LookaheadIterator, releaseBatch, toDevice } from './batch-source.js';
+import { callHook, type EpochResult } from './hooks.js';
+import { runStep, type StepGenerator } from './maybe-async.js';
+import { type OptimizerStepResult } from './optimizer-step.js';
+import { TrainStepInfo } from './step-info.js';
+import { TrainLogs } from './train-logs.js';
+import { type TrainerCore } from './trainer-core.js';
+import { discardWindow, recordEpochEnd, recordMicroBatch, recordOptimizerStep } from './trainer-state.js';
+import { type ValidationLoop } from './validation-loop.js';
+
+// Yielding lets timers, I/O and signals run; doing it at most every few milliseconds keeps its
+// cost (a macrotask per yield) out of fast steps.
+let lastYield = performance.now();
+const yieldToEventLoop = (): Promise<void> | undefined => {
+  if (performance.now() - lastYield < 16) return undefined;
+  return new Promise<void>((resolve) => setImmediate(() => {
+    lastYield = performance.now();
+    resolve();
+  }));
+};
+
+export class TrainingLoop {
+  private readonly logs: TrainLogs;
+
+  constructor(private readonly core: TrainerCore, private readonly validation: ValidationLoop) {
+    this.logs = new TrainLogs(core);
+  }
+
+  /**
+   * One micro-batch. A generator yielding what each hook returned, so it runs synchronously
+   * unless a hook is async (maybe-async.ts).
+   */
+  private *trainStep(batch: Batch, index: number, endsEpoch: boolean): StepGenerator<TrainStepInfo> {
+    const c = this.core;
+    yield callHook(c.callbacks, 'onTrainBatchStart', c.view, batch, index);
+    const b = toDevice(batch, c.device);
+    const output = c.forward(b);                                      // autocast for mixed precision
+    const { loss, numItems } = c.loss.computeLoss(output, b, c.task); // summed over numItems items
+    yield callHook(c.callbacks, 'onBeforeBackward', c.view, loss);
+    (c.scaler ? c.scaler.scale(loss) : loss).backward();
+    yield callHook(c.callbacks, 'onAfterBackward', c.view);
+    c.tracker.addLoss(loss, numItems);                                // on the device: no read
+    recordMicroBatch(c.state, batchRows(b), this.inputTokens(b));
+    const window = c.accumulator.add(numItems, endsEpoch);
+    const update = window.isBoundary ? yield* this.optimizerStep(window.items) : null;
+    return new TrainStepInfo({ step: c.state.step, epoch: c.state.epoch, batchIndex: index }, loss, numItems, update, this.logs.scaleReader);
+  }
+
+  /** Every optimizer update of the run goes through here. */
+  private *optimizerStep(windowItems: number | Tensor): StepGenerator<OptimizerStepResult> {
+    const c = this.core;
+    yield callHook(c.callbacks, 'onBeforeOptimizerStep', c.view, c.optimizer);
+    // A window whose items are all ignored (0) is divided by 1: its gradients are zero anyway.
+    const gradDivisor = typeof windowItems === 'number' ? Math.max(windowItems, 1) : windowItems.clamp(1);
+    const result = c.optimizerStep.step({ gradDivisor });
+    recordOptimizerStep(c.state);
+    this.logs.recordUpdate(result);
+    return result;
+  }
+
+  /** Runs the epoch c.state.epoch until its data ends, maxSteps, or a stop. */
+  async runEpoch(): Promise<EpochResult> {
+    const c = this.core;
+    const epoch = c.state.epoch;
+    c.train.setEpoch?.(epoch);
+    c.accumulator.reset();
+    c.tracker.reset();
+    this.logs.startEpoch();
+    c.model.train();
+    const started = performance.now();
+    const stepsBefore = c.state.step;
+    let index = 0;
+    let completed = false;
+    let validation: Record<string, number> | undefined;
+    const batches = new LookaheadIterator(c.train);
+    try {
+      for (;;) {
+        const pending = batches.next();
+        const next = pending instanceof Promise ? await pending : pending;
+        if (!next) {
+          completed = true;
+          break;
+        }
+        let info: TrainStepInfo;
+        try {
+          const ran = scope(() => runStep(this.trainStep(next.batch, index, next.last)), 'train step');
+          info = ran instanceof Promise ? await ran : ran;
+        } finally {
+          releaseBatch(c.train, next.batch);
+        }
+        index += 1;
+        try {
+          const h = callHook(c.callbacks, 'onTrainBatchEnd', c.view, info);
+          if (h) await h;
+        } finally {
+          info.release();
+        }
+        if (info.optimizerStep) {
+          if (c.state.step % c.config.logEveryNSteps === 0) this.logs.refresh();
+          const every = c.config.evalEveryNSteps;
+          if (every && c.val && c.state.step % every === 0) validation = await this.validation.run(c.val);
+        }
+        if (next.last) completed = true;
+        if (c.shouldStop() || c.reachedMaxSteps()) break;
+        const pause = yieldToEventLoop();
+        if (pause) await pause;
+      }
+    } finally {
+      // Like for-of's break: lets a DataLoader stop its workers and generators run their finally.
+      await batches.close(c.train);
+    }
+    if (index === 0) {
+      throw new RangeError(`epoch ${epoch + 1} had no batches: the training data yields no batch (an empty dataset, or dropLast with a batchSize above the dataset's size); fix the data or the loader`);
+    }
+    if (c.state.windowMicroBatches > 0) {
+      // Stopped inside a window: its gradients are dropped, and a resumed run repeats its micro-batches.
+      c.optimizer.zeroGrad();
+      c.accumulator.reset();
+      discardWindow(c.state);
+    }
+    const totals = this.logs.refresh();
+    if (completed) recordEpochEnd(c.state);
+    if (c.config.evalAtEpochEnd && c.val && !c.stopForced) validation = await this.validation.run(c.val);
+    const seconds = (performance.now() - started) / 1000;
+    return { epoch, loss: totals.items > 0 ? totals.lossSum / totals.items : NaN, items: totals.items, microBatches: index,
+      optimizerSteps: c.state.step - stepsBefore, seconds, throughput: seconds > 0 ? totals.items / seconds : 0, completed, validation };
+  }
+
+  /** Input tokens of a text batch (the elements of its input ids), from the shape: no read. */
+  private inputTokens(batch: Batch): number {
+    const c = this.core;
+    if (c.task.modality !== 'text' || typeof c.task.fields.inputs !== 'string') return 0;
+    const ids = batch[c.task.fields.inputs] as Tensor | undefined;
+    return ids && typeof ids.numel === 'function' ? ids.numel() : 0;
+  }
+}

@@ -1,0 +1,140 @@
+// ValidationLoop: loss and the TaskSpec's metrics over a source, in eval mode without grad; and
+// prediction. Losses add up on the device and are read once at the end.
+import { noGrad } from '../core/autograd.js';
+import { cat } from '../core/functions.js';
+import { dispose, keep, scope } from '../core/scope.js';
+import { Tensor } from '../core/tensor.js';
+import { type Batch, type ModelOutput } from '../loss/types.js';
+import { batchCounts } from '../metrics/batch-metrics.js';
+import { MetricsTracker } from '../metrics/tracker.js';
+import { type BatchSource, releaseBatch, toDevice } from './batch-source.js';
+import { callHook, type ValidationBatchInfo } from './hooks.js';
+import { type TrainerCore } from './trainer-core.js';
+
+/** One validation batch for onValidationBatchEnd: its values stay on the device until read. */
+class ValidationBatch implements ValidationBatchInfo {
+  readonly #lossSum: Tensor;
+  readonly #items: number | Tensor;
+
+  constructor(lossSum: Tensor, items: number | Tensor) {
+    this.#lossSum = keep(lossSum.detach());
+    this.#items = typeof items === 'number' ? items : keep(items);
+  }
+
+  get items(): number {
+    return typeof this.#items === 'number' ? this.#items : this.#items.item();
+  }
+
+  get loss(): number {
+    const n = this.items;
+    return n ? this.#lossSum.item() / n : 0;
+  }
+
+  release(): void {
+    dispose(this.#lossSum);
+    if (typeof this.#items !== 'number') dispose(this.#items);
+  }
+}
+
+/** One batch's model output from Trainer.predictions(), with the batch's `id`/`ids` field when it has one. */
+export interface Prediction {
+  /** The batch's index in the source. */
+  index: number;
+  ids?: unknown;
+  output: ModelOutput;
+}
+
+export class ValidationLoop {
+  constructor(private readonly core: TrainerCore) {}
+
+  /** Loss and the TaskSpec's metrics over a source (metric names as the TaskSpec gives them). */
+  async run(source: BatchSource): Promise<Record<string, number>> {
+    const c = this.core;
+    const wasTraining = c.model.training;
+    c.model.eval();
+    const tracker = new MetricsTracker(c.task.metrics);
+    await callHook(c.callbacks, 'onValidationStart', c.view);
+    let index = 0;
+    try {
+      for await (const batch of source as AsyncIterable<Batch>) {
+        let info: ValidationBatch;
+        try {
+          info = noGrad(() => scope(() => {
+            const b = toDevice(batch, c.device);
+            const output = c.forward(b);
+            const { loss, numItems } = c.loss.computeLoss(output, b, c.task);
+            tracker.addLoss(loss, numItems);
+            tracker.addCounts(batchCounts(output, b, c.task));
+            return new ValidationBatch(loss, numItems);
+          }));
+        } finally {
+          releaseBatch(source, batch);
+        }
+        try {
+          await callHook(c.callbacks, 'onValidationBatchEnd', c.view, info, index++);
+        } finally {
+          info.release();
+        }
+      }
+      const metrics = tracker.summary();
+      for (const [k, v] of Object.entries(metrics)) c.logs[`val/${k}`] = v;
+      await callHook(c.callbacks, 'onValidationEnd', c.view, metrics);
+      return metrics;
+    } finally {
+      tracker.dispose();
+      c.model.train(wasTraining);
+    }
+  }
+
+  /** The model's output for each batch, in eval mode without grad; each output is the caller's to dispose. */
+  async *predictions(source: BatchSource): AsyncGenerator<Prediction> {
+    const c = this.core;
+    const wasTraining = c.model.training;
+    c.model.eval();
+    let index = 0;
+    try {
+      for await (const batch of source as AsyncIterable<Batch>) {
+        let output: ModelOutput;
+        // Ids as plain values: a DataLoader's batch tensors are freed right below.
+        const raw = batch.ids ?? batch.id;
+        const ids = raw instanceof Tensor ? raw.tolist() : raw;
+        try {
+          output = keep(noGrad(() => scope(() => c.forward(toDevice(batch, c.device)))));
+        } finally {
+          releaseBatch(source, batch);
+        }
+        yield ids === undefined ? { index: index++, output } : { index: index++, ids, output };
+      }
+    } finally {
+      c.model.train(wasTraining);
+    }
+  }
+
+  /**
+   * Every batch's output joined along the batch dimension: { logits: [N, ...] } for the whole
+   * source (the caller disposes it). Outputs whose shapes differ past the first dimension
+   * (e.g. text of different lengths) cannot be joined: use predictions() for those.
+   */
+  async predict(source: BatchSource): Promise<ModelOutput> {
+    const parts: ModelOutput[] = [];
+    try {
+      for await (const p of this.predictions(source)) parts.push(p.output);
+      if (parts.length === 0) return {};
+      return keep(scope(() => {
+        const joined: ModelOutput = {};
+        for (const key of Object.keys(parts[0])) {
+          const values = parts.map((p) => p[key]);
+          if (!values.every((v) => v instanceof Tensor)) continue;
+          const shapes = (values as Tensor[]).map((t) => t.shape.slice(1).join(','));
+          if (new Set(shapes).size > 1 || (values[0] as Tensor).dim() === 0) {
+            throw new RangeError(`Trainer.predict: the outputs' '${key}' differ in shape past the batch dimension (${[...new Set(shapes)].slice(0, 3).map((s) => `[N, ${s}]`).join(', ')}), so they cannot be joined; iterate trainer.predictions(source) instead`);
+          }
+          joined[key] = cat(values as Tensor[], 0);
+        }
+        return joined;
+      }));
+    } finally {
+      dispose(parts);
+    }
+  }
+}
