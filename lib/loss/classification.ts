@@ -44,6 +44,9 @@ abstract class SingleLabelLoss implements LossStrategy {
     const r = summedCrossEntropy(this.name, logits, labels, task, this.options);
     // Unweighted, the count is the batch size, known without a device read.
     const numItems = itemCount(this.name, task, { samples: this.options.classWeights ? r.counted : shape[0] });
+    // The counts the result does not carry go now (this runs every step, outside any scope of its own).
+    if (numItems !== r.counted) r.counted.dispose();
+    if (!this.options.classWeights) r.targets.dispose();
     return this.options.classWeights ? { loss: r.sum, numItems, logs: { targets: r.targets } } : { loss: r.sum, numItems };
   }
 }

@@ -27,6 +27,9 @@ const tokenClassificationOptions = z.object({ labelSmoothing: labelSmoothing(), 
 
 function tokenResult(loss: string, task: TaskSpec, r: SummedCrossEntropy, weighted: boolean): LossResult {
   const numItems = itemCount(loss, task, { tokens: r.counted, samples: r.rows });
+  // The counts the result does not carry go now (this runs every step, outside any scope of its own).
+  if (numItems !== r.counted) r.counted.dispose();
+  if (!weighted) r.targets.dispose();
   return weighted ? { loss: r.sum, numItems, logs: { targets: r.targets } } : { loss: r.sum, numItems };
 }
 
