@@ -319,28 +319,33 @@ void OptionsArg::rangeError(const char* key, const std::string& problem) const {
   throw ArgError(ArgError::Range, where(key) + " " + problem);
 }
 
+bool OptionsArg::present(const char* key, Napi::Value* out) const {
+  *out = get(key);
+  return !out->IsUndefined() && !out->IsNull();
+}
+
 bool OptionsArg::has(const char* key) const {
-  Napi::Value v = get(key);
-  return !v.IsUndefined() && !v.IsNull();
+  Napi::Value v;
+  return present(key, &v);
 }
 
 double OptionsArg::number(const char* key, double fallback) const {
-  Napi::Value v = get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+  Napi::Value v;
+  if (!present(key, &v)) return fallback;
   if (!v.IsNumber()) typeError(key, "a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
 bool OptionsArg::boolean(const char* key, bool fallback) const {
-  Napi::Value v = get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+  Napi::Value v;
+  if (!present(key, &v)) return fallback;
   if (!v.IsBoolean()) typeError(key, "a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
 int64_t OptionsArg::int64(const char* key, int64_t fallback) const {
-  Napi::Value v = get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+  Napi::Value v;
+  if (!present(key, &v)) return fallback;
   int64_t out;
   IntRead read = readInt64(v, &out);
   if (read != IntRead::Ok) throwBadInt(read, where(key), v);
@@ -348,8 +353,8 @@ int64_t OptionsArg::int64(const char* key, int64_t fallback) const {
 }
 
 std::optional<at::Tensor> OptionsArg::tensor(const char* key) const {
-  Napi::Value v = get(key);
-  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  Napi::Value v;
+  if (!present(key, &v)) return std::nullopt;
   int32_t handle;
   if (!exactHandle(v, &handle)) typeError(key, "a Tensor");
   const at::Tensor* t = findTensor(a_.state(), handle);

@@ -10,28 +10,27 @@ Napi::Array intArray(Napi::Env env, c10::IntArrayRef values) {
   return arr;
 }
 
+// A copy of t's elements, row-major in its own dtype, in a new ArrayBuffer.
+Napi::ArrayBuffer bytesOf(Napi::Env env, const at::Tensor& tensor) {
+  at::Tensor t = tensor.to(at::kCPU).contiguous();
+  size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes) std::memcpy(buf.Data(), t.data_ptr(), bytes);
+  return buf;
+}
+
 // toBuffer(h): a copy of the elements as an ArrayBuffer, row-major. float16 and bfloat16 come
 // out as float32 (JS has no such arrays); bool comes out as one byte per element.
 TT_BINDING(toBuffer) {
   at::Tensor t = a.tensor(0).detach();
   if (t.is_complex()) throw std::invalid_argument("complex tensors have no data() form yet");
   if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
-  t = t.to(at::kCPU).contiguous();
-  size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
-  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(a.env(), bytes);
-  if (bytes) std::memcpy(buf.Data(), t.data_ptr(), bytes);
-  return buf;
+  return bytesOf(a.env(), t);
 }
 
 // toBytes(h): the raw little-endian bytes of each element in its own dtype (float16 as 2 bytes,
 // bool as 1), row-major: what file formats (safetensors, torch.save) store.
-TT_BINDING(toBytes) {
-  at::Tensor t = a.tensor(0).detach().to(at::kCPU).contiguous();
-  size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
-  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(a.env(), bytes);
-  if (bytes) std::memcpy(buf.Data(), t.data_ptr(), bytes);
-  return buf;
-}
+TT_BINDING(toBytes) { return bytesOf(a.env(), a.tensor(0).detach()); }
 
 // fromBytes(uint8Array, dtype, shape): a tensor of `dtype` whose elements are those raw bytes.
 TT_BINDING(fromBytes) {

@@ -190,6 +190,7 @@ class OptionsArg {
 
  private:
   std::string where(const char* key) const;
+  bool present(const char* key, Napi::Value* out) const;  // neither undefined nor null
   const Args& a_;
   size_t index_;
   Napi::Object object_;

@@ -197,13 +197,19 @@ c10::IValue IValueConverter::list(const Napi::Value& v, const c10::TypePtr& type
   return out;
 }
 
-c10::IValue IValueConverter::dict(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const {
-  if (!isTagged(v, "dict")) bad(where, type, "an object or a Map", v);
-  auto* dt = type->castRaw<c10::DictType>();
+// The keys and values arrays of a tagged dict ({ kind: 'dict', keys, values }).
+std::pair<Napi::Array, Napi::Array> IValueConverter::dictEntries(const Napi::Value& v, const c10::TypePtr& type,
+                                                                 const ValuePath& where) const {
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value keys = o.Get("keys"), values = o.Get("values");
   if (!keys.IsArray() || !values.IsArray()) bad(where, type, "a well-formed dict", v);
-  Napi::Array ks = keys.As<Napi::Array>(), vs = values.As<Napi::Array>();
+  return {keys.As<Napi::Array>(), values.As<Napi::Array>()};
+}
+
+c10::IValue IValueConverter::dict(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const {
+  if (!isTagged(v, "dict")) bad(where, type, "an object or a Map", v);
+  auto* dt = type->castRaw<c10::DictType>();
+  auto [ks, vs] = dictEntries(v, type, where);
   c10::impl::GenericDict out(dt->getKeyType(), dt->getValueType());
   for (uint32_t k = 0; k < ks.Length() && k < vs.Length(); k++) {
     Napi::Value key = ks.Get(k);
@@ -283,10 +289,7 @@ c10::IValue IValueConverter::infer(const Napi::Value& v, const ValuePath& where)
     return list;
   }
   if (isTagged(v, "dict")) {
-    Napi::Object o = v.As<Napi::Object>();
-    Napi::Value keys = o.Get("keys"), values = o.Get("values");
-    if (!keys.IsArray() || !values.IsArray()) bad(where, any, "a well-formed dict", v);
-    Napi::Array ks = keys.As<Napi::Array>(), vs = values.As<Napi::Array>();
+    auto [ks, vs] = dictEntries(v, any, where);
     std::vector<std::pair<c10::IValue, c10::IValue>> entries;
     c10::TypePtr keyType = c10::StringType::get(), valueType = c10::TensorType::get();
     for (uint32_t k = 0; k < ks.Length() && k < vs.Length(); k++) {

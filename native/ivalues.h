@@ -49,6 +49,7 @@ class IValueConverter {
  private:
   c10::IValue list(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const;
   c10::IValue dict(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const;
+  std::pair<Napi::Array, Napi::Array> dictEntries(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const;
   c10::IValue unionOf(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const;
   c10::IValue infer(const Napi::Value& v, const ValuePath& where) const;
   at::Tensor tensor(const Napi::Value& v, const c10::TypePtr& type, const ValuePath& where) const;

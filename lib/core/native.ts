@@ -5,7 +5,7 @@
 
 /** An entry in the addon's tensor table (one at::Tensor reference). */
 export type TensorHandle = number & { readonly __brand: 'TensorHandle' };
-/** A native optimizer (bind_optim.cpp's table). */
+/** A native optimizer (an id into the per-env optimizer table, native/boundary.h). */
 export type OptimizerHandle = number & { readonly __brand: 'OptimizerHandle' };
 /** A TorchScript module (bind_jit.cpp's table); submodules get handles of their own. */
 export type ModuleHandle = number & { readonly __brand: 'ModuleHandle' };
@@ -113,7 +113,7 @@ export interface NativeOptimizerStepResult {
 }
 
 /**
- * A TorchScript value on the wire (native/jit_values.h): the addon cannot tell a tensor handle
+ * A TorchScript value on the wire (native/ivalues.h): the addon cannot tell a tensor handle
  * from a number, so tensors and dicts travel tagged.
  */
 export type JitWire =
@@ -365,7 +365,7 @@ export interface NativeAddon {
     scale?: number): TensorHandle;
   setData(x: TensorHandle, source: TensorHandle): void;
 
-  // ---- optimizers, clipping, the loss scaler (bind_optim.cpp) ----
+  // ---- optimizers, clipping, the loss scaler, the optimizer step (bind_optimizer*.cpp, bind_clip.cpp, bind_grad_scaler.cpp) ----
   optimCreate(kind: 'adamw' | 'sgd'): OptimizerHandle;
   optimFree(opt: OptimizerHandle): void;
   optimAddGroup(opt: OptimizerHandle, params: TensorHandle[], options: Partial<NativeGroupOptions>): number;

@@ -33,22 +33,14 @@ class OptimizerUpdate implements OptimizerUpdateInfo {
   }
 }
 
-export class TrainStepInfo implements StepInfo {
-  readonly step: number;
-  readonly epoch: number;
-  readonly batchIndex: number;
-  readonly optimizerStep?: OptimizerUpdate;
+/** A batch's summed loss and item count, left on the device until read: the mean loss per item. */
+export class DeviceLoss {
   readonly #lossSum: Tensor;
   readonly #items: number | Tensor;
 
-  constructor(at: { step: number; epoch: number; batchIndex: number }, lossSum: Tensor, items: number | Tensor,
-    update: OptimizerStepResult | null, scale: (() => number) | null) {
-    this.step = at.step;
-    this.epoch = at.epoch;
-    this.batchIndex = at.batchIndex;
+  constructor(lossSum: Tensor, items: number | Tensor) {
     this.#lossSum = keep(lossSum.detach());
     this.#items = typeof items === 'number' ? items : keep(items);
-    if (update) this.optimizerStep = new OptimizerUpdate(update, scale);
   }
 
   get items(): number {
@@ -56,14 +48,43 @@ export class TrainStepInfo implements StepInfo {
   }
 
   get loss(): number {
-    const items = this.items;
-    return items ? this.#lossSum.item() / items : 0;
+    const n = this.items;
+    return n ? this.#lossSum.item() / n : 0;
   }
 
   /** Frees the device values once the hooks have seen them. */
   release(): void {
     dispose(this.#lossSum);
     if (typeof this.#items !== 'number') dispose(this.#items);
+  }
+}
+
+export class TrainStepInfo implements StepInfo {
+  readonly step: number;
+  readonly epoch: number;
+  readonly batchIndex: number;
+  readonly optimizerStep?: OptimizerUpdate;
+  readonly #loss: DeviceLoss;
+
+  constructor(at: { step: number; epoch: number; batchIndex: number }, lossSum: Tensor, items: number | Tensor,
+    update: OptimizerStepResult | null, scale: (() => number) | null) {
+    this.step = at.step;
+    this.epoch = at.epoch;
+    this.batchIndex = at.batchIndex;
+    this.#loss = new DeviceLoss(lossSum, items);
+    if (update) this.optimizerStep = new OptimizerUpdate(update, scale);
+  }
+
+  get items(): number {
+    return this.#loss.items;
+  }
+
+  get loss(): number {
+    return this.#loss.loss;
+  }
+
+  release(): void {
+    this.#loss.release();
     this.optimizerStep?.release();
   }
 }

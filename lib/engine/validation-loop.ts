@@ -8,33 +8,9 @@ import { type Batch, type ModelOutput } from '../loss/types.js';
 import { batchCounts } from '../metrics/batch-metrics.js';
 import { MetricsTracker } from '../metrics/tracker.js';
 import { type BatchSource, releaseBatch, toDevice } from './batch-source.js';
-import { callHook, type ValidationBatchInfo } from './hooks.js';
+import { callHook } from './hooks.js';
+import { DeviceLoss } from './step-info.js';
 import { type TrainerCore } from './trainer-core.js';
-
-/** One validation batch for onValidationBatchEnd: its values stay on the device until read. */
-class ValidationBatch implements ValidationBatchInfo {
-  readonly #lossSum: Tensor;
-  readonly #items: number | Tensor;
-
-  constructor(lossSum: Tensor, items: number | Tensor) {
-    this.#lossSum = keep(lossSum.detach());
-    this.#items = typeof items === 'number' ? items : keep(items);
-  }
-
-  get items(): number {
-    return typeof this.#items === 'number' ? this.#items : this.#items.item();
-  }
-
-  get loss(): number {
-    const n = this.items;
-    return n ? this.#lossSum.item() / n : 0;
-  }
-
-  release(): void {
-    dispose(this.#lossSum);
-    if (typeof this.#items !== 'number') dispose(this.#items);
-  }
-}
 
 /** One batch's model output from Trainer.predictions(), with the batch's `id`/`ids` field when it has one. */
 export interface Prediction {
@@ -57,7 +33,7 @@ export class ValidationLoop {
     let index = 0;
     try {
       for await (const batch of source as AsyncIterable<Batch>) {
-        let info: ValidationBatch;
+        let info: DeviceLoss;
         try {
           info = noGrad(() => scope(() => {
             const b = toDevice(batch, c.device);
@@ -65,7 +41,7 @@ export class ValidationLoop {
             const { loss, numItems } = c.loss.computeLoss(output, b, c.task);
             tracker.addLoss(loss, numItems);
             tracker.addCounts(batchCounts(output, b, c.task));
-            return new ValidationBatch(loss, numItems);
+            return new DeviceLoss(loss, numItems);
           }));
         } finally {
           releaseBatch(source, batch);
