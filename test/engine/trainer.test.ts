@@ -4,19 +4,29 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Tensor, engine, nn, optim, torch } from '../../lib/index.js';
 
 const { Trainer, DefaultHooks, EarlyStopping, LearningRateMonitor, GradientMonitorCallback } = engine;
 
-/** A small regression problem as a reusable array of batches (not disposed by the Trainer). */
+/**
+ * A small regression problem as a reusable array of batches (not disposed by the Trainer). Each
+ * test's data is freed after it, so that no garbage collection of an earlier test's tensors
+ * changes the live-tensor counts a later test samples.
+ */
+const made: unknown[] = [];
+afterEach(() => torch.dispose(made.splice(0)));
 function regression(batches: number, batchSize = 8, seed = 0): { x: Tensor; y: Tensor }[] {
   torch.manualSeed(seed);
-  const w = torch.randn([4, 1]);
-  return torch.keep(Array.from({ length: batches }, () => {
-    const x = torch.randn([batchSize, 4]);
-    return { x, y: x.matmul(w).add(0.5) };
-  }));
+  const data = torch.scope(() => {
+    const w = torch.randn([4, 1]);
+    return Array.from({ length: batches }, () => {
+      const x = torch.randn([batchSize, 4]);
+      return { x, y: x.matmul(w).add(0.5) };
+    });
+  });
+  made.push(torch.keep(data));
+  return data;
 }
 
 const task = { type: 'regression' as const, fields: { inputs: 'x', labels: 'y' } };
