@@ -208,4 +208,11 @@ describe('Trainer', () => {
     expect(() => new Trainer({ model: {} as never, task, train: regression(1), config: { maxEpochs: 1 } })).toThrow(/model must be an nn.Module/);
     expect(() => new Trainer({ model: model(), task: { type: 'causal_lm' }, train: regression(1), config: { maxEpochs: 1 } })).toThrow(/vocabSize: required for a causal_lm task/);
   });
+
+  it('a batch of positional fields (an unnamed TensorDataset) gets an error that says how to name them', async () => {
+    const [{ x, y }] = regression(1);
+    const positional = [{ 0: x, 1: y }];
+    const trainer = new Trainer({ model: model(), task, train: positional, config: { maxEpochs: 1 } });
+    await expect(trainer.fit()).rejects.toThrow(/no Tensor field 'x' \(it has: 0, 1\); the batch's fields are positions .*TensorDataset\(\{ x: x, labels: y \}\)/);
+  });
 });

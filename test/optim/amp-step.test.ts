@@ -65,13 +65,13 @@ out = {"scales": scales, "norms": norms, "params": [p.detach() for p in m.parame
     const m = model(1);
     const opt = new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 });
     const scaler = new amp.GradScaler({ device: 'cpu', initScale: 2 ** 10, growthInterval: 3 });
-    const stepper = new OptimizerStep(opt, { scaler, maxGradNorm: 0.5 });
+    const optimizerStep = new OptimizerStep(opt, { scaler, maxGradNorm: 0.5 });
     const results: { skipped: boolean | null; gradNorm: number | null; scale: number }[] = [];
     for (let i = 0; i < 20; i++) {
       results.push(torch.scope(() => {
         scaler.scale(nn.functional.mseLoss(m.forward(x), y)).backward();
         inject(m, i);
-        const r = stepper.step();
+        const r = optimizerStep.step();
         // the norm stays on the device until read; the scale is the scaler's own
         return { skipped: r.skipped, gradNorm: r.gradNorm ? r.gradNorm.item() : null, scale: scaler.getScale() };
       }));

@@ -14,7 +14,13 @@ export interface ModelAdapter {
 function field(batch: Batch, name: string, adapter: string): Tensor {
   const v = batch[name];
   if (!(v instanceof Tensor)) {
-    throw new TypeError(`${adapter}: the batch has no Tensor field '${name}' (it has: ${Object.keys(batch).join(', ') || 'nothing'}); set TaskSpec.fields to the batch's field names`);
+    const keys = Object.keys(batch);
+    // Positional rows (a TensorDataset(x, y)) collate to fields '0', '1', ... that no TaskSpec names.
+    const positional = keys.length > 0 && keys.every((k) => /^\d+$/.test(k));
+    const fix = positional
+      ? `the batch's fields are positions (${keys.join(', ')}): name them, e.g. new data.TensorDataset({ ${name}: x, labels: y }) or new data.TensorDataset(x, y, { task })`
+      : "set TaskSpec.fields to the batch's field names";
+    throw new TypeError(`${adapter}: the batch has no Tensor field '${name}' (it has: ${keys.join(', ') || 'nothing'}); ${fix}`);
   }
   return v;
 }
