@@ -126,3 +126,26 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fai
   if (result.success) return result.data;
   throw fail(validationIssues(result.error, input, format));
 }
+
+/** The candidate closest to `name` by edit distance (case-insensitive), if close enough to be a likely typo. */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  const a = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const b = candidate.toLowerCase();
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let diagonal = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const above = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    const d = row[b.length];
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(a.length / 3)) ? best : undefined;
+}

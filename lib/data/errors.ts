@@ -24,3 +24,19 @@ export class DataError extends Error {
     Object.assign(this, where);
   }
 }
+
+/**
+ * A DataLoader iteration stopped from outside (`loader.interrupt(reason)`, `loader.close()`), e.g.
+ * by a SIGINT while a worker's get() never settled. `reason` is what the caller gave ('SIGINT', an
+ * Error, ...). Code that stops on purpose tells it from a data failure with `instanceof`.
+ */
+export class DataLoaderInterrupted extends Error {
+  readonly reason: unknown;
+
+  constructor(reason: unknown) {
+    const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : String(reason);
+    super(`DataLoader: the iteration was interrupted (${why}); its worker threads were stopped`, reason instanceof Error ? { cause: reason } : undefined);
+    this.name = 'DataLoaderInterrupted';
+    this.reason = reason;
+  }
+}

@@ -4,6 +4,8 @@
 // stream its shard's iterator), so each request goes to a chosen worker (batch k to worker
 // k % n), which a task pool such as piscina (any free worker) does not offer.
 // Idle workers are unref'd, so a loader that is not closed does not keep the process alive.
+// The pool knows nothing of its loader, so a loader can be collected while its pool runs (the
+// loader's FinalizationRegistry then closes the pool).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +44,10 @@ interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>;
   failed?: Error;
+  /** Settles when the thread has exited (however it ended). */
+  exited: Promise<void>;
+  /** Called when the worker says it released its dataset's resources, while closing. */
+  onClosed?: () => void;
 }
 
 export function workerError(index: number, e: SerializedError): Error {
@@ -55,28 +61,40 @@ export function workerError(index: number, e: SerializedError): Error {
   return err;
 }
 
+/** How long a closing worker may take to release what its dataset holds before it is terminated. */
+const CLOSE_GRACE_MS = 1000;
+
 export class WorkerPool {
+  private static liveWorkers = 0;
+  /** Worker threads started by any pool that have not exited yet (tests, diagnostics). */
+  static get liveThreads(): number {
+    return WorkerPool.liveWorkers;
+  }
+
+  /** Settles when every worker has built its dataset; rejects (and closes the pool) if one failed. */
+  readonly ready: Promise<void>;
+  private readonly slots: Slot[] = [];
   private nextId = 0;
-  private closed = false;
+  private closed: Promise<void> | undefined;
 
-  private constructor(private readonly slots: Slot[]) {}
-
-  /** Starts `count` workers and waits until each has built its dataset (or one failed). */
-  static async start(source: DatasetSource, count: number): Promise<WorkerPool> {
+  /** Starts `count` workers at once; `ready` says when they can take requests. close() works before that. */
+  constructor(source: DatasetSource, count: number) {
     const here = import.meta.url;
     const fromSources = TS_MODULE.test(new URL(here).pathname);
     const entry = new URL(fromSources ? './worker-entry.ts' : './worker-entry.js', here).href;
     const tsModule = [source.module, ...(source.imports ?? [])].find((m) => TS_MODULE.test(m));
     const tsx = fromSources ? tsxApi('torchtrain from its sources') : tsModule ? tsxApi(tsModule) : undefined;
-    const slots: Slot[] = [];
+    const execArgv = workerExecArgv(process.execArgv);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { source, entry, tsx }, name: `torchtrain DataLoader worker ${i}` });
-      const slot: Slot = { worker, pending: new Map() };
-      slots.push(slot);
+      const worker = new Worker(BOOTSTRAP, { eval: true, execArgv, workerData: { source, entry, tsx }, name: `torchtrain DataLoader worker ${i}` });
+      WorkerPool.liveWorkers++;
+      const slot: Slot = { worker, pending: new Map(), exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())) };
+      this.slots.push(slot);
       ready.push(new Promise<void>((resolve, reject) => {
         worker.on('message', (msg: WorkerReply) => {
           if (msg.type === 'ready') return resolve();
+          if (msg.type === 'closed') return slot.onClosed?.();
           if (msg.type === 'fatal') {
             slot.failed = new Error(`DataLoader worker ${i} could not build the dataset from ${source.module}#${source.export ?? 'default'}: ${msg.error.message}`);
             if (msg.error.stack) slot.failed.stack = `${slot.failed.message}\n(worker stack)\n${msg.error.stack}`;
@@ -96,25 +114,38 @@ export class WorkerPool {
           failAll(slot, slot.failed);
         });
         worker.on('exit', (code) => {
+          WorkerPool.liveWorkers--;
           slot.failed ??= new Error(`DataLoader worker ${i} exited (code ${code})`);
           reject(slot.failed);
           failAll(slot, slot.failed);
         });
       }));
     }
-    const pool = new WorkerPool(slots);
-    try {
-      await Promise.all(ready);
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
-    for (const slot of slots) slot.worker.unref();
+    this.ready = Promise.all(ready).then(
+      () => {
+        for (const slot of this.slots) slot.worker.unref();
+      },
+      async (e: unknown) => {
+        await this.close();
+        throw e;
+      },
+    );
+    this.ready.catch(() => {}); // whoever needs the pool awaits it; a pool closed unused must not warn
+  }
+
+  /** Starts `count` workers and waits until each has built its dataset (or one failed). */
+  static async start(source: DatasetSource, count: number): Promise<WorkerPool> {
+    const pool = new WorkerPool(source, count);
+    await pool.ready;
     return pool;
   }
 
   get size(): number {
     return this.slots.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed !== undefined;
   }
 
   /** Sends a request to worker `index`; requests to one worker are answered in order. */
@@ -129,15 +160,57 @@ export class WorkerPool {
     return promise;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all(this.slots.map(async (slot) => {
+  /**
+   * Stops the workers: requests waiting for a reply are rejected at once; each worker is asked to
+   * release what its dataset holds (open files, stream iterators: a terminated thread does not
+   * close file descriptors) and is terminated when it has, or after a grace period if it is busy.
+   * Settles when every thread has exited.
+   */
+  close(): Promise<void> {
+    this.closed ??= Promise.all(this.slots.map(async (slot) => {
       slot.failed ??= new Error('DataLoader: the worker pool was closed');
       failAll(slot, slot.failed);
+      const released = new Promise<void>((resolve) => {
+        slot.onClosed = resolve;
+        const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        timer.unref();
+        void slot.exited.then(() => clearTimeout(timer));
+      });
+      try {
+        slot.worker.postMessage({ type: 'close', id: -1 });
+      } catch {
+        // already gone
+      }
+      await Promise.race([released, slot.exited]);
       await slot.worker.terminate();
-    }));
+      await slot.exited;
+    })).then(() => undefined);
+    return this.closed;
   }
+}
+
+/**
+ * The Node flags a worker thread starts with: the parent's, minus those that would break the
+ * worker's bootstrap (it is evaluated as CommonJS: `--input-type=module` or
+ * `--experimental-default-type=module` make it ESM, where `require` is undefined) or that only mean
+ * something to the main program (`-e`, `-p`, `--check`, `--test`, `--watch`, the inspector).
+ * Loaders and preloads (`--import`, `--require`, `--loader`), conditions and V8 flags stay.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  // Flags that take their value as the next argument when not written --flag=value.
+  const withValue = new Set(['--input-type', '--experimental-default-type', '-e', '--eval', '-p', '--print', '--watch-path', '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard', '--inspect-port', '--debug-port']);
+  const dropped = /^(--input-type|--experimental-default-type|-e|--eval|-p|--print|-c|--check|-i|--interactive|--test|--test-.*|--watch|--watch-.*|--inspect|--inspect-.*|--debug-port|--experimental-test-.*)$/;
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const name = arg.startsWith('--') ? arg.split('=')[0]! : arg;
+    if (!dropped.test(name)) {
+      out.push(arg);
+      continue;
+    }
+    if (!arg.includes('=') && withValue.has(name) && i + 1 < execArgv.length) i++; // its value too
+  }
+  return out;
 }
 
 function failAll(slot: Slot, error: Error): void {

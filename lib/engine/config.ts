@@ -44,6 +44,11 @@ export const trainingConfigSchema = z.object({
   optimizer: optimizer.prefault({}),
   schedule: schedule.prefault({}),
   logEveryNSteps: z.number().int().positive().default(10),
+  /**
+   * Stop (NonFiniteError) after this many optimizer updates in a row with inf/NaN gradients,
+   * checked every logEveryNSteps; 0 never stops. Under a GradScaler only skips at a scale <= 1 count.
+   */
+  maxConsecutiveNonFinite: z.number().int().min(0).default(3),
   /** Named extensions (engine plugins) to enable. */
   extensions: z.array(z.string()).default([]),
 }).strict().refine((c) => c.maxEpochs !== undefined || c.maxSteps !== undefined, { message: 'set maxEpochs or maxSteps (or both)', path: ['maxEpochs'] });

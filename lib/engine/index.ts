@@ -2,6 +2,7 @@
 export { Trainer, type TrainerOptions, type TrainerStateDict } from './trainer.js';
 export { type TrainerState, initialTrainerState, parseTrainerState } from './trainer-state.js';
 export { OptimizerStep, type OptimizerStepOptions, type OptimizerStepResult } from './optimizer-step.js';
+export { NonFiniteError } from './non-finite-guard.js';
 export { type Prediction } from './validation-loop.js';
 export { parseTrainingConfig, ConfigError, type TrainingConfig, type TrainingConfigInput } from './config.js';
 export { DefaultHooks, type TrainingHooks, type TrainerView, type StepInfo, type OptimizerUpdateInfo, type ValidationBatchInfo, type EpochResult, type FitResult } from './hooks.js';

@@ -1,32 +1,31 @@
 // TrainLogs: what the training loop reads back from the device, and when. Every optimizer update
 // leaves its gradient norm and non-finite flag on the device; refresh() (every logEveryNSteps
 // updates and at an epoch's end) reads the loss and item sums, the last norm, the non-finite
-// count and the loss scale — a handful of host reads per interval, none per micro-batch — and
-// writes trainer.logs ('train/loss', 'train/lr', 'train/grad_norm', 'train/loss_scale',
-// 'train/throughput') and TrainerState.itemsSeen.
-import { zeros } from '../core/creation.js';
+// flags (NonFiniteGuard) and the loss scale — a handful of host reads per interval, none per
+// micro-batch — and writes trainer.logs ('train/loss', 'train/lr', 'train/grad_norm',
+// 'train/loss_scale', 'train/throughput') and TrainerState.itemsSeen.
 import { dispose, keep } from '../core/scope.js';
 import { type Tensor } from '../core/tensor.js';
 import { type LossTotals } from '../metrics/tracker.js';
+import { NonFiniteGuard } from './non-finite-guard.js';
 import { type OptimizerStepResult } from './optimizer-step.js';
 import { type TrainerCore } from './trainer-core.js';
 import { recordItemsSeen } from './trainer-state.js';
 
 export class TrainLogs {
   private gradNorm: Tensor | null = null;
-  private nonFinite: Tensor | null = null;
-  private updates = 0;
+  private readonly nonFinite: NonFiniteGuard;
   private lastLr: number[] = [];
   private itemsBeforeEpoch = 0;
   private last: LossTotals = { lossSum: 0, items: 0 };
   private lastTime = performance.now();
-  private firstNonFiniteWarned = false;
   /** Reads the scaler's scale on demand (null without an enabled scaler). */
   readonly scaleReader: (() => number) | null;
 
   constructor(private readonly core: TrainerCore) {
     const scaler = core.scaler?.isEnabled() ? core.scaler : null;
     this.scaleReader = scaler ? () => scaler.getScale() : null;
+    this.nonFinite = new NonFiniteGuard(core.config.maxConsecutiveNonFinite);
   }
 
   startEpoch(): void {
@@ -42,12 +41,9 @@ export class TrainLogs {
       if (this.gradNorm) dispose(this.gradNorm);
       this.gradNorm = keep(result.gradNorm.detach());
     }
-    // With a scaler, skipped updates are normal in its warm-up and were not applied.
-    if (result.skipped === null) {
-      this.nonFinite ??= keep(zeros([], { dtype: 'float32', device: result.foundInf.device }));
-      this.nonFinite.add_(result.foundInf).dispose();
-    }
-    this.updates += 1;
+    const step = this.core.state.step;
+    if (result.skipped === null) this.nonFinite.recordDevice(result.foundInf, step);
+    else this.nonFinite.recordSkip(result.skipped, this.scaleReader!(), step);
   }
 
   /** Reads the device sums into trainer.logs and TrainerState; returns the epoch's totals. */
@@ -64,28 +60,15 @@ export class TrainLogs {
     const seconds = (now - this.lastTime) / 1000;
     if (seconds > 0) logs['train/throughput'] = items / seconds;
     recordItemsSeen(c.state, this.itemsBeforeEpoch + totals.items);
-    this.warnNonFinite();
     this.last = totals;
     this.lastTime = now;
-    this.updates = 0;
+    this.nonFinite.check(c.state.step, Number.isFinite(totals.lossSum));
     return totals;
-  }
-
-  private warnNonFinite(): void {
-    if (!this.nonFinite) return;
-    const count = this.nonFinite.item();
-    if (count === 0) return;
-    this.nonFinite.zero_().dispose();
-    const step = this.core.state.step;
-    if (!this.firstNonFiniteWarned) {
-      this.firstNonFiniteWarned = true;
-      process.emitWarning(`${count} of the ${this.updates} optimizer updates up to step ${step} had inf or NaN gradients, and were applied (without a GradScaler nothing skips them): the weights may now be non-finite; lower the learning rate, set maxGradNorm, or check the data and the loss`, 'TrainerWarning');
-    }
   }
 
   dispose(): void {
     if (this.gradNorm) dispose(this.gradNorm);
-    if (this.nonFinite) dispose(this.nonFinite);
-    this.gradNorm = this.nonFinite = null;
+    this.gradNorm = null;
+    this.nonFinite.dispose();
   }
 }

@@ -7,7 +7,7 @@ import { GradScaler } from '../amp/grad-scaler.js';
 import { cuda } from '../core/device.js';
 import { type Batch, type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { MetricsTracker } from '../metrics/tracker.js';
-import { type Module } from '../nn/module.js';
+import { LayerInputError, type Module } from '../nn/module.js';
 import { type Optimizer } from '../optim/optimizer.js';
 import { type LRScheduler } from '../optim/schedulers/base.js';
 import { type TaskSpec } from '../task/spec.js';
@@ -81,8 +81,17 @@ export class TrainerCore {
   forward(batch: Batch): ModelOutput {
     const run = () => this.adapter.forward(this.model, batch, this.task);
     const p = this.config.precision;
-    if (p === 'fp32') return run();
-    return autocast({ deviceType: this.device.startsWith('cuda') ? 'cuda' : 'cpu', dtype: p === 'bf16-mixed' ? 'bfloat16' : 'float16' }, run);
+    try {
+      if (p === 'fp32') return run();
+      return autocast({ deviceType: this.device.startsWith('cuda') ? 'cuda' : 'cpu', dtype: p === 'bf16-mixed' ? 'bfloat16' : 'float16' }, run);
+    } catch (err) {
+      // Name the layer by its path in the model, which the layer itself does not know.
+      if (err instanceof LayerInputError) {
+        const name = this.model.namedModules().find(([, m]) => m === err.module)?.[0];
+        if (name !== undefined) err.message = `layer '${name || '(the model itself)'}' at step ${this.state.step + 1}, epoch ${this.state.epoch + 1}: ${err.message}`;
+      }
+      throw err;
+    }
   }
 
   /** Whether maxSteps is reached. */
@@ -93,6 +102,12 @@ export class TrainerCore {
   requestStop(reason: string, force = false): void {
     this.stopReason ??= reason;
     if (force) this.stopForced = true;
+  }
+
+  /** Interrupts a wait for the next batch (a hung DataLoader worker) when the source supports it. */
+  interruptData(reason: string): void {
+    const source = this.train as BatchSource & { interrupt?(reason: string): void };
+    if (typeof source.interrupt === 'function') source.interrupt(reason);
   }
 
   /** A new fit() starts without the previous one's stop. */

@@ -8,8 +8,10 @@
 // The Trainer owns the loops (training-loop.ts holds the training step, top to bottom) and the
 // run's TrainerState (trainer-state.ts); stateDict() is everything a checkpoint needs besides the
 // model, optimizer, schedule and scaler.
+import { constants } from 'node:os';
 import { manualSeed } from '../core/runtime.js';
 import { describe } from '../core/tensor.js';
+import { nearestName } from '../core/validation.js';
 import { type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { Module } from '../nn/module.js';
 import { type TaskSpec, type TaskSpecInput, parseTaskSpec } from '../task/spec.js';
@@ -47,6 +49,18 @@ export interface TrainerStateDict {
   callbacks: Record<string, Record<string, unknown>>;
 }
 
+const TRAINER_OPTIONS = ['model', 'task', 'config', 'train', 'val', 'callbacks', 'adapter', 'loss', 'strategy'] as const;
+
+/** A misspelt or unsupported option is refused with the nearest known name, never ignored. */
+function checkOptionNames(options: object): void {
+  for (const key of Object.keys(options)) {
+    if ((TRAINER_OPTIONS as readonly string[]).includes(key)) continue;
+    const near = nearestName(key, TRAINER_OPTIONS);
+    throw new TypeError(`Trainer: unknown option '${key}'${near ? `; did you mean '${near}'?` : ''} (the options are ${TRAINER_OPTIONS.join(', ')}; `
+      + 'training settings such as maxEpochs go inside config)');
+  }
+}
+
 function isParsedSpec(t: TaskSpec | TaskSpecInput): t is TaskSpec {
   return typeof (t as TaskSpec).normalizeBy === 'string' && typeof (t as TaskSpec).modality === 'string' && Array.isArray((t as TaskSpec).metrics);
 }
@@ -71,6 +85,7 @@ export class Trainer {
 
   constructor(options: TrainerOptions) {
     if (!options || typeof options !== 'object') throw new TypeError(`Trainer: expected options { model, task, config, train }, got ${describe(options)}`);
+    checkOptionNames(options);
     if (!(options.model instanceof Module)) throw new TypeError(`Trainer: model must be an nn.Module, got ${describe(options.model)}`);
     if (!options.train || (typeof (options.train as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function' && typeof (options.train as Iterable<unknown>)[Symbol.iterator] !== 'function')) {
       throw new TypeError(`Trainer: train must be a DataLoader or an (async) iterable of batches, got ${describe(options.train)}`);
@@ -112,7 +127,18 @@ export class Trainer {
       process.emitWarning(`the '${c.loss.name}' loss uses the whole batch (in-batch negatives or batch statistics): with gradientAccumulationSteps ${cfg.gradientAccumulationSteps} each micro-batch only sees its own, so the objective differs from one large batch`, 'TrainerWarning');
     }
     c.clearStop();
-    const onSignal = (signal: NodeJS.Signals) => c.requestStop(`received ${signal}`, true);
+    // The first SIGINT/SIGTERM stops after the current step (and interrupts a wait for data);
+    // the process then exits with 128 + the signal's number, as a killed process would, so batch
+    // schedulers see it was stopped. A second one exits at once, as Python's second Ctrl-C does.
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      const code = 128 + (constants.signals[signal] ?? 0);
+      if (signalled) process.exit(code);
+      signalled = true;
+      process.exitCode = code;
+      c.requestStop(`received ${signal}`, true);
+      c.interruptData(`received ${signal}`);
+    };
     const onAbort = () => c.requestStop('aborted', true);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -70,10 +70,15 @@ export class TrainingLoop {
     return result;
   }
 
-  /** Runs the epoch c.state.epoch until its data ends, maxSteps, or a stop. */
+  /**
+   * Runs the epoch c.state.epoch until its data ends, maxSteps, or a stop. An epoch that was
+   * interrupted (state.batchInEpoch > 0) continues where it stopped: the source, told the same
+   * epoch, yields the same order, and the batches already trained on are passed over.
+   */
   async runEpoch(): Promise<EpochResult> {
     const c = this.core;
     const epoch = c.state.epoch;
+    const resumeAt = c.state.batchInEpoch;
     c.train.setEpoch?.(epoch);
     c.accumulator.reset();
     c.tracker.reset();
@@ -81,11 +86,17 @@ export class TrainingLoop {
     c.model.train();
     const started = performance.now();
     const stepsBefore = c.state.step;
-    let index = 0;
+    let index = resumeAt;
     let completed = false;
     let validation: Record<string, number> | undefined;
     const batches = new LookaheadIterator(c.train);
     try {
+      for (let skipped = 0; skipped < resumeAt; skipped++) {
+        const pending = batches.next();
+        const next = pending instanceof Promise ? await pending : pending;
+        if (!next) throw new RangeError(`epoch ${epoch + 1} was interrupted after ${resumeAt} batches, but its data now has only ${skipped}: the training data changed between runs`);
+        releaseBatch(c.train, next.batch);
+      }
       for (;;) {
         const pending = batches.next();
         const next = pending instanceof Promise ? await pending : pending;
@@ -121,7 +132,7 @@ export class TrainingLoop {
       // Like for-of's break: lets a DataLoader stop its workers and generators run their finally.
       await batches.close(c.train);
     }
-    if (index === 0) {
+    if (index === 0 && completed) {
       throw new RangeError(`epoch ${epoch + 1} had no batches: the training data yields no batch (an empty dataset, or dropLast with a batchSize above the dataset's size); fix the data or the loader`);
     }
     if (c.state.windowMicroBatches > 0) {
@@ -134,7 +145,7 @@ export class TrainingLoop {
     if (completed) recordEpochEnd(c.state);
     if (c.config.evalAtEpochEnd && c.val && !c.stopForced) validation = await this.validation.run(c.val);
     const seconds = (performance.now() - started) / 1000;
-    return { epoch, loss: totals.items > 0 ? totals.lossSum / totals.items : NaN, items: totals.items, microBatches: index,
+    return { epoch, loss: totals.items > 0 ? totals.lossSum / totals.items : NaN, items: totals.items, microBatches: index - resumeAt,
       optimizerSteps: c.state.step - stepsBefore, seconds, throughput: seconds > 0 ? totals.items / seconds : 0, completed, validation };
   }
 

@@ -2,11 +2,13 @@
 // tensor's bytes at its offset, so memory stays bounded by what the file's own sizes justify
 // (and a hostile size is checked against the file's length before anything is allocated).
 // Writers go to a temporary file in the target's folder, fsync it and rename it over the
-// target, so a crash leaves either the old file or the complete new one, never half of one.
-import { randomBytes } from 'node:crypto';
+// target, so a crash leaves either the old file or the complete new one, never half of one;
+// what a killed writer leaves (its temporary file) is removed by the next write to the folder.
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { WeightsFileError } from './errors.js';
+import { FileWriteError, isSystemError, WeightsFileError } from './errors.js';
 
 /** fs.readSync moves at most 2 GiB per call (a signed 32-bit count), so big reads are looped. */
 const MAX_IO = 1 << 30;
@@ -59,15 +61,30 @@ export class FileSink {
   }
 }
 
+/** Marks a temporary file of writeFileAtomic: `<name>.torchtrain-tmp-<host>-<pid>-<random>`. */
+const TEMP_MARK = '.torchtrain-tmp-';
+const TEMP_NAME = /\.torchtrain-tmp-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}$/;
+/** Which machine wrote a temporary file: a pid means nothing on another host sharing the folder. */
+const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+
+/** The temporary file a write of `target` goes to first (recognisable; its writer's host and pid in it). */
+export function temporaryName(target: string): string {
+  return `${path.basename(target)}${TEMP_MARK}${HOST_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
 /**
  * Writes `target` atomically: `fill` writes into a temporary file next to it, which is fsynced
  * and renamed over the target (then the folder is fsynced, so the rename itself is durable).
- * On any error the temporary file is removed and the target is untouched.
+ * On any error the temporary file is removed and the target is untouched; a system error
+ * (missing folder, read-only or full disk) becomes a FileWriteError that names `target` and
+ * `operation`, not the temporary file. First, temporary files that killed writers (on this host,
+ * whose process is gone) left in the folder are removed.
  */
-export function writeFileAtomic(target: string, fill: (sink: FileSink) => void): void {
+export function writeFileAtomic(target: string, fill: (sink: FileSink) => void, operation = 'io.write'): void {
   const dir = path.dirname(path.resolve(target));
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = fs.openSync(temp, 'wx');
+  removeStaleTemporaries(dir);
+  const temp = path.join(dir, temporaryName(target));
+  const fd = systemCall(operation, target, dir, () => fs.openSync(temp, 'wx'));
   let closed = false;
   try {
     fill(new FileSink(fd));
@@ -78,9 +95,59 @@ export function writeFileAtomic(target: string, fill: (sink: FileSink) => void):
   } catch (err) {
     if (!closed) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
-    throw err;
+    throw isSystemError(err) ? new FileWriteError(operation, target, err, dir) : err;
   }
   syncFolder(dir);
+}
+
+function systemCall<T>(operation: string, target: string, dir: string, call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    throw isSystemError(err) ? new FileWriteError(operation, target, err, dir) : err;
+  }
+}
+
+/**
+ * Removes the temporary files of writers that died mid-write (kill -9, OOM killer, preemption):
+ * only those written on this host by a process that no longer exists. A live writer's file,
+ * this process's own, and another host's are kept. Best effort: a folder that cannot be listed
+ * or a file that cannot be removed is left alone (the write itself then reports real problems).
+ * Returns the names removed.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.includes(TEMP_MARK)) continue;
+    const m = TEMP_NAME.exec(name);
+    if (!m || m[1] !== HOST_TAG) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed.push(name);
+    } catch {
+      // best effort, see above
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by another user. Only "no such process" means dead.
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 function syncFolder(dir: string): void {

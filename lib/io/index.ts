@@ -4,4 +4,4 @@ export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata, readSafe
 export type { SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { save, type SaveValue } from './torch-save.js';
 export { load, loadValues, type LoadedValue } from './torch-load.js';
-export { WeightsFileError } from './errors.js';
+export { FileWriteError, WeightsFileError } from './errors.js';

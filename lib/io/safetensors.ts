@@ -39,7 +39,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
     sink.write(prefix);
     sink.write(header);
     for (const i of order) for (const piece of tensorPieces(named[i][1])) sink.write(piece);
-  });
+  }, 'io.saveSafetensors');
 }
 
 function readHeader(f: ReadableFile): SafetensorsHeader {

@@ -94,5 +94,5 @@ export function save(path: string, values: Record<string, SaveValue>): void {
     // torch writes a random 40-digit id that lets tools tell checkpoints apart.
     record(zip, '.data/serialization_id', text(Array.from({ length: 40 }, () => randomInt(10)).join('')));
     zip.finish();
-  });
+  }, 'io.save');
 }

@@ -1,5 +1,5 @@
 // torchtrain's nn namespace: Module, Parameter, layers, functional and init.
-export { Module, type LoadResult } from './module.js';
+export { Module, LayerInputError, type LoadResult } from './module.js';
 export { Parameter } from './parameter.js';
 export * as functional from './functional.js';
 export * as init from './init.js';

@@ -17,6 +17,17 @@ export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
 const NAME = /^[^.]+$/;
 
+/**
+ * An input a layer cannot take. It carries the layer, so a caller holding the whole model (the
+ * Trainer) can name it by its path ('encoder.layers.0.norm').
+ */
+export class LayerInputError extends RangeError {
+  constructor(readonly module: Module, message: string) {
+    super(message);
+    this.name = 'LayerInputError';
+  }
+}
+
 export abstract class Module {
   /** Whether the module is in training mode (Dropout, BatchNorm); set by train()/eval(). */
   declare training: boolean;

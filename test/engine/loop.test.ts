@@ -182,12 +182,32 @@ describe('no host read per micro-batch', () => {
     const onWarning = (w: Error) => warnings.push(w.message);
     process.on('warning', onWarning);
     try {
-      await new Trainer({ model: model(), task, train: regression(4), callbacks: [poison], config: { maxEpochs: 1, logEveryNSteps: 2, evalAtEpochEnd: false, schedule: { name: 'constant' } } }).fit();
+      await new Trainer({ model: model(), task, train: regression(4), callbacks: [poison], config: { maxEpochs: 1, logEveryNSteps: 2, maxConsecutiveNonFinite: 0, evalAtEpochEnd: false, schedule: { name: 'constant' } } }).fit();
       await new Promise((r) => setImmediate(r));
     } finally {
       process.off('warning', onWarning);
     }
-    expect(warnings.some((w) => /1 of the 2 optimizer updates up to step 2 had inf or NaN gradients/.test(w))).toBe(true);
+    expect(warnings.filter((w) => /step 2: the gradients were inf or NaN \(1 update so far, checked at step 2\); without a GradScaler/.test(w)).length).toBe(1);
+  });
+
+  it('stops with a NonFiniteError naming the steps after maxConsecutiveNonFinite bad updates in a row', async () => {
+    const poison = new (class extends DefaultHooks {
+      override onAfterBackward(t: engine.TrainerView) {
+        if (t.step >= 4) (t.model as nn.Sequential).parameters()[0].grad!.fill_(NaN);
+      }
+    })();
+    const seen: unknown[] = [];
+    const onException = new (class extends DefaultHooks { override onException(_t: unknown, e: unknown) { seen.push(e); } })();
+    const trainer = new Trainer({ model: model(), task, train: regression(20), callbacks: [poison, onException],
+      config: { maxEpochs: 1, logEveryNSteps: 1, evalAtEpochEnd: false, schedule: { name: 'constant' } } });
+    process.on('warning', () => {});
+    await expect(trainer.fit()).rejects.toThrow(/training stopped: (the loss and )?the gradients were inf or NaN in 3 consecutive optimizer updates \(the first at step 5; 3 in all by step 7\), at least maxConsecutiveNonFinite \(3\); fix:/);
+    expect(trainer.step).toBe(7);
+    expect(seen[0]).toBeInstanceOf(engine.NonFiniteError);
+    // 0 turns the stop off: the run goes on (and warns)
+    const off = new Trainer({ model: model(), task, train: regression(20), callbacks: [poison],
+      config: { maxEpochs: 1, maxConsecutiveNonFinite: 0, logEveryNSteps: 1, evalAtEpochEnd: false, schedule: { name: 'constant' } } });
+    expect((await off.fit()).steps).toBe(20);
   });
 });
 
@@ -196,5 +216,45 @@ describe('short runs with the default schedule', () => {
     const m = model();
     await new Trainer({ model: m, task, train: regression(4), config: { maxSteps: steps, evalAtEpochEnd: false } }).fit();
     expect(m.parameters().every((p) => p.isfinite().all().item())).toBe(true);
+  });
+});
+
+describe('stopping and starting again', () => {
+  it('a fit() after an abort trains again, continuing the interrupted epoch: the same weights as one uninterrupted run', async () => {
+    const data = regression(10);
+    const straight = model();
+    await new Trainer({ model: straight, task, train: data, config: { maxEpochs: 2, evalAtEpochEnd: false, schedule: { name: 'constant' } } }).fit();
+
+    const controller = new AbortController();
+    const aborter = new (class extends DefaultHooks {
+      override onTrainBatchEnd(_t: unknown, info: engine.StepInfo) { if (info.step === 13) controller.abort(); }
+    })();
+    const m = model();
+    const trainer = new Trainer({ model: m, task, train: data, callbacks: [aborter], config: { maxEpochs: 2, evalAtEpochEnd: false, schedule: { name: 'constant' } } });
+    const first = await trainer.fit({ signal: controller.signal });
+    expect(first.reason).toBe('aborted');
+    expect(first.epochs.map((e) => e.completed)).toEqual([true, false]);
+    expect(trainer.state).toMatchObject({ step: 13, epoch: 1, batchInEpoch: 3 });
+    const second = await trainer.fit();
+    expect(second.reason).toMatch(/maxEpochs \(2\) reached/);
+    expect(second.epochs.map((e) => [e.epoch, e.microBatches, e.completed])).toEqual([[1, 7, true]]);
+    expect(trainer.state).toMatchObject({ step: 20, epoch: 2, batchInEpoch: 0, microBatches: 20 });
+    m.parameters().forEach((p, i) => expect(p.equal(straight.parameters()[i])).toBe(true));
+  });
+
+  it('empty training data is a clear error, with or without a length', async () => {
+    expect(() => new Trainer({ model: model(), task, train: [], config: { maxEpochs: 1 } })).toThrow(/the training data yields no batch \(its length is 0\).*dropLast/);
+    const none = { *[Symbol.iterator]() { /* nothing */ } };
+    await expect(new Trainer({ model: model(), task, train: none, config: { maxEpochs: 1, maxSteps: 5 } }).fit()).rejects.toThrow(/epoch 1 had no batches: the training data yields no batch .*dropLast/);
+  });
+
+  it('a batch of one through BatchNorm in training is an error naming the layer, the batch size and the fix', async () => {
+    torch.manualSeed(1);
+    const net = new nn.Sequential(new nn.Linear(4, 8), new nn.BatchNorm1d(8), new nn.Linear(8, 1));
+    const data = [...regression(2, 4), ...regression(1, 1)];
+    const trainer = new Trainer({ model: net, task, train: data, config: { maxEpochs: 1, evalAtEpochEnd: false } });
+    await expect(trainer.fit()).rejects.toThrow(/layer '1' at step 3, epoch 1: BatchNorm1d\(8\): expected more than 1 value per channel when training, got input size \[1, 8\] \(a batch of 1\); fix: .*dropLast: true/);
+    // the running statistics were not touched by the bad batch
+    expect(((net.at(1) as nn.BatchNorm1d).runningVar!).isfinite().all().item()).toBe(true);
   });
 });

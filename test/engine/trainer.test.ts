@@ -198,7 +198,7 @@ describe('Trainer', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
     expect(child.stderr).not.toMatch(/Error/);
     expect(child.stdout).toMatch(/fit ended: received SIGTERM after \d+ steps/);
-    expect(child.status).toBe(0);
+    expect(child.status).toBe(143);
   });
 
   it('rejects bad configs and inputs clearly', () => {
@@ -206,6 +206,9 @@ describe('Trainer', () => {
     expect(() => new Trainer({ model: model(), task, train: regression(1), config: { maxEpochs: 1, precision: 'fp8' as never } })).toThrow(/precision/);
     expect(() => new Trainer({ model: model(), task, train: regression(1), config: { maxEpochs: 1, precision: 'fp16-mixed', device: 'cpu' } })).toThrow(/fp16-mixed' needs a CUDA device/);
     expect(() => new Trainer({ model: {} as never, task, train: regression(1), config: { maxEpochs: 1 } })).toThrow(/model must be an nn.Module/);
+    // a misspelt or unsupported option is refused with the nearest name, never ignored
+    expect(() => new Trainer({ model: model(), task, train: regression(1), config: { maxEpochs: 1 }, callback: [] } as never)).toThrow(/unknown option 'callback'; did you mean 'callbacks'\?/);
+    expect(() => new Trainer({ model: model(), task, train: regression(1), config: { maxEpochs: 1 }, maxEpochs: 3 } as never)).toThrow(/unknown option 'maxEpochs'.*go inside config/);
     expect(() => new Trainer({ model: model(), task: { type: 'causal_lm' }, train: regression(1), config: { maxEpochs: 1 } })).toThrow(/vocabSize: required for a causal_lm task/);
   });
 

@@ -3,7 +3,7 @@ import { ones, zeros, tensor } from '../../core/creation.js';
 import { noGrad } from '../../core/autograd.js';
 import { type Tensor } from '../../core/tensor.js';
 import * as F from '../functional.js';
-import { Module } from '../module.js';
+import { LayerInputError, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
 export interface BatchNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
@@ -32,6 +32,15 @@ abstract class BatchNorm extends Module {
   forward(input: Tensor): Tensor {
     if (!this.inputDims.includes(input.ndim)) {
       throw new RangeError(`${this.constructor.name}: expected ${this.inputDims.join('D or ')}D input, got ${input.ndim}D (shape [${input.shape}])`);
+    }
+    if (this.training) {
+      // PyTorch's F.batch_norm check: one value per channel has no variance, and libtorch would
+      // write NaN into running_var and train on silently.
+      const [n, , ...spatial] = input.shape;
+      if (n * spatial.reduce((a, b) => a * b, 1) === 1) {
+        throw new LayerInputError(this, `${this.constructor.name}(${this.numFeatures}): expected more than 1 value per channel when training, got input size [${input.shape.join(', ')}] (a batch of ${n}); `
+          + 'fix: use batches of 2 or more (a DataLoader with dropLast: true drops a last batch of one), or call model.eval() for single-sample inference');
+      }
     }
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
