@@ -18,6 +18,7 @@ export * as models from './models/index.js';
 export * as data from './data/index.js';
 export { seedEverything } from './data/seed.js';
 export * as engine from './engine/index.js';
+export * as checkpoint from './checkpoint/index.js';
 export { Trainer } from './engine/trainer.js';
 export * as task from './task/index.js';
 export { TaskSpec, TaskSpecs, parseTaskSpec } from './task/index.js';

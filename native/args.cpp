@@ -13,7 +13,8 @@ namespace {
 constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53: beyond it a JS number is no exact integer
 constexpr double kTwoTo63 = 9223372036854775808.0;
 
-// A number as JavaScript prints it: 1.5, NaN, -Infinity, 1e+300.
+}  // namespace
+
 std::string numberText(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -28,7 +29,43 @@ std::string numberText(double d) {
   return out.str();
 }
 
-}  // namespace
+bool fitsDtype(int64_t v, c10::ScalarType t) {
+  switch (t) {
+    case at::kByte: return v <= 255 && v >= -255;
+    case at::kChar: return v >= INT8_MIN && v <= INT8_MAX;
+    case at::kShort: return v >= INT16_MIN && v <= INT16_MAX;
+    case at::kInt: return v >= INT32_MIN && v <= INT32_MAX;
+    default: return true;
+  }
+}
+
+bool fitsDtype(double v, c10::ScalarType t) {
+  if (!c10::isIntegralType(t, /*includeBool=*/false)) return true;
+  if (!std::isfinite(v)) return false;
+  switch (t) {
+    case at::kByte: return v >= 0 && v <= 255;
+    case at::kChar: return v >= INT8_MIN && v <= INT8_MAX;
+    case at::kShort: return v >= INT16_MIN && v <= INT16_MAX;
+    case at::kInt: return v >= INT32_MIN && v <= INT32_MAX;
+    default: return v >= -kTwoTo63 && v < kTwoTo63;
+  }
+}
+
+std::string dtypeName(c10::ScalarType t) {
+  switch (t) {
+    case at::kByte: return "uint8";
+    case at::kChar: return "int8";
+    case at::kShort: return "int16";
+    case at::kInt: return "int32";
+    case at::kLong: return "int64";
+    case at::kHalf: return "float16";
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kBool: return "bool";
+    case at::kBFloat16: return "bfloat16";
+    default: return c10::toString(t);
+  }
+}
 
 std::string kindOf(const Napi::Value& v) {
   switch (v.Type()) {

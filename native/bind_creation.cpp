@@ -21,7 +21,54 @@ at::ScalarType typedArrayDtype(napi_typedarray_type type) {
   }
 }
 
-// fromData(typedArray, dtype?, shape, device?, requiresGrad?): copies the array into a new tensor.
+// "[1][2]" for the flat position k of a tensor of this shape ("" for a 0-d one).
+std::string elementPosition(int64_t k, const std::vector<int64_t>& shape) {
+  std::string out;
+  for (size_t d = shape.size(); d-- > 0;) {
+    out = "[" + std::to_string(k % shape[d]) + "]" + out;
+    k /= shape[d];
+  }
+  return out;
+}
+
+template <typename T>
+int64_t firstMisfit(const T* values, int64_t count, at::ScalarType target) {
+  for (int64_t k = 0; k < count; k++) {
+    if constexpr (std::is_floating_point_v<T>) {
+      double v = values[k];
+      // An integer-valued number acts as a Python int does (-1 fits uint8, as 255).
+      bool fits = std::floor(v) == v && std::fabs(v) < 9223372036854775808.0 ? tt::fitsDtype(static_cast<int64_t>(v), target) : tt::fitsDtype(v, target);
+      if (!fits) return k;
+    } else if (!tt::fitsDtype(static_cast<int64_t>(values[k]), target)) {
+      return k;
+    }
+  }
+  return -1;
+}
+
+// Casting refuses values an integer dtype cannot hold, as torch.tensor does ("value cannot be
+// converted to type int8 without overflow"), instead of wrapping them (at::Tensor::to wraps).
+void checkElementsFit(const void* data, at::ScalarType source, int64_t count, at::ScalarType target, const std::vector<int64_t>& shape,
+                      const std::string& caller) {
+  int64_t bad = -1;
+  std::string text;
+  switch (source) {
+    case at::kFloat: if ((bad = firstMisfit(static_cast<const float*>(data), count, target)) >= 0) text = tt::numberText(static_cast<const float*>(data)[bad]); break;
+    case at::kDouble: if ((bad = firstMisfit(static_cast<const double*>(data), count, target)) >= 0) text = tt::numberText(static_cast<const double*>(data)[bad]); break;
+    case at::kLong: if ((bad = firstMisfit(static_cast<const int64_t*>(data), count, target)) >= 0) text = std::to_string(static_cast<const int64_t*>(data)[bad]); break;
+    case at::kInt: if ((bad = firstMisfit(static_cast<const int32_t*>(data), count, target)) >= 0) text = std::to_string(static_cast<const int32_t*>(data)[bad]); break;
+    case at::kShort: if ((bad = firstMisfit(static_cast<const int16_t*>(data), count, target)) >= 0) text = std::to_string(static_cast<const int16_t*>(data)[bad]); break;
+    case at::kChar: if ((bad = firstMisfit(static_cast<const int8_t*>(data), count, target)) >= 0) text = std::to_string(static_cast<const int8_t*>(data)[bad]); break;
+    case at::kByte: if ((bad = firstMisfit(static_cast<const uint8_t*>(data), count, target)) >= 0) text = std::to_string(static_cast<const uint8_t*>(data)[bad]); break;
+    default: break;
+  }
+  if (bad < 0) return;
+  throw tt::ArgError(tt::ArgError::Range, caller + ": data" + elementPosition(bad, shape) + " is " + text + ": value cannot be converted to type " +
+                                              tt::dtypeName(target) + " without overflow");
+}
+
+// fromData(typedArray, dtype?, shape, device?, requiresGrad?, caller?): copies the array into a new
+// tensor; `caller` names the function in errors (torch.tensor's checks).
 TT_BINDING(fromData) {
   if (a.size() < 1 || !a[0].IsTypedArray()) a.typeError(0, "a TypedArray");
   Napi::TypedArray arr = a[0].As<Napi::TypedArray>();
@@ -33,6 +80,8 @@ TT_BINDING(fromData) {
     a.rangeError(2, "holds " + std::to_string(count) + " elements but the data has " + std::to_string(arr.ElementLength()));
   at::ScalarType target = a.has(1) ? a.dtype(1) : source;
   void* data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  if (target != source && c10::isIntegralType(target, /*includeBool=*/false))
+    checkElementsFit(data, source, count, target, shape, a.has(5) ? a.string(5) : std::string(a.fn()));
   at::Tensor view = at::from_blob(data, shape, at::TensorOptions().dtype(source));
   auto opts = at::TensorOptions().dtype(target);
   if (a.has(3)) opts = opts.device(a.device(3));

@@ -4,11 +4,14 @@
 // (one more reference each, not copies): gradients from forward land on them and in-place
 // optimizer updates change what the module computes with.
 #include <sys/stat.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/constants.h>
 #include <torch/script.h>
 
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "boundary.h"
 #include "ivalues.h"
@@ -94,6 +97,93 @@ Napi::Value callMethod(tt::Args& a, const torch::jit::Module& m, const std::stri
   return convert.fromIValue(result);
 }
 
+// Why a loaded tensor cannot be used safely, or "" when it can. libtorch's unpickler trusts the
+// archive: a storage's byte count comes from the pickle, not from its data record (a 0-byte record
+// gives a storage that claims bytes but holds none), and sizes, strides and offset are not checked
+// against the storage. Either way the first op on the tensor reads memory it does not own.
+std::string storageProblem(const at::Tensor& t) {
+  if (!t.defined() || !t.has_storage() || t.is_meta()) return "";
+  __int128 last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); d++) {
+    if (t.size(d) == 0) return "";  // no elements: nothing is read
+    if (t.stride(d) < 0) return "its stride " + std::to_string(t.stride(d)) + " at dimension " + std::to_string(d) + " is negative";
+    last += static_cast<__int128>(t.size(d) - 1) * t.stride(d);
+  }
+  if (t.storage_offset() < 0) return "its storage offset " + std::to_string(t.storage_offset()) + " is negative";
+  __int128 need = (last + 1) * static_cast<__int128>(t.element_size());
+  int64_t have = static_cast<int64_t>(t.storage().nbytes());
+  auto list = [](at::IntArrayRef v) {
+    std::string out = "[";
+    for (size_t k = 0; k < v.size(); k++) out += (k ? ", " : "") + std::to_string(v[k]);
+    return out + "]";
+  };
+  if (need > have)
+    return "its sizes " + list(t.sizes()) + ", strides " + list(t.strides()) + " and offset " + std::to_string(t.storage_offset()) +
+           " reach past its storage of " + std::to_string(have) + " bytes";
+  if (have > 0 && t.storage().data_ptr().get() == nullptr)
+    return "its storage should hold " + std::to_string(have) + " bytes but holds none (its data record in the archive is empty or missing)";
+  return "";
+}
+
+// Checks every tensor a loaded module holds, named by its attribute path: parameters, buffers,
+// other tensor attributes (also inside lists, tuples and dicts) and constants in its methods' code.
+class LoadedTensorCheck {
+ public:
+  explicit LoadedTensorCheck(std::string path) : path_(std::move(path)) {}
+
+  void value(const c10::IValue& v, const std::string& name, int depth) {
+    if (depth > 64) return;
+    if (v.isTensor()) {
+      tensor(v.toTensor(), name);
+    } else if (v.isObject()) {
+      auto object = v.toObject();
+      if (!seen_.insert(object.get()).second) return;
+      auto type = object->type();
+      for (size_t k = 0; k < object->slots().size(); k++)
+        value(object->getSlot(k), (name.empty() ? "" : name + ".") + type->getAttributeName(k), depth + 1);
+      for (const auto* method : type->methods()) graph(*method, name, depth);
+    } else if (v.isList()) {
+      auto list = v.toListRef();
+      for (size_t k = 0; k < list.size(); k++) value(list[k], name + "[" + std::to_string(k) + "]", depth + 1);
+    } else if (v.isTuple()) {
+      const auto& items = v.toTupleRef().elements();
+      for (size_t k = 0; k < items.size(); k++) value(items[k], name + "[" + std::to_string(k) + "]", depth + 1);
+    } else if (v.isGenericDict()) {
+      for (const auto& entry : v.toGenericDict()) {
+        std::string key = entry.key().isString() ? entry.key().toStringRef() : entry.key().isInt() ? std::to_string(entry.key().toInt()) : "?";
+        value(entry.value(), name + "[" + key + "]", depth + 1);
+      }
+    }
+  }
+
+ private:
+  void tensor(const at::Tensor& t, const std::string& name) {
+    std::string problem = storageProblem(t);
+    if (!problem.empty())
+      throw std::runtime_error("'" + path_ + "' holds a damaged tensor '" + name + "': " + problem +
+                               "; the archive is corrupt: export the model from Python again");
+  }
+
+  void graph(const torch::jit::Function& fn, const std::string& owner, int depth) {
+    const auto* graphFn = dynamic_cast<const torch::jit::GraphFunction*>(&fn);
+    if (!graphFn) return;
+    std::shared_ptr<torch::jit::Graph> g = graphFn->graph();
+    if (g) block(g->block(), (owner.empty() ? "" : owner + ".") + fn.name(), depth);
+  }
+
+  void block(const torch::jit::Block* b, const std::string& where, int depth) {
+    for (const torch::jit::Node* node : b->nodes()) {
+      if (node->kind() == c10::prim::Constant && node->output()->type()->kind() == c10::TypeKind::TensorType) {
+        if (auto constant = torch::jit::toIValue(node->output())) value(*constant, "a constant in " + where, depth + 1);
+      }
+      for (const torch::jit::Block* inner : node->blocks()) block(inner, where, depth);
+    }
+  }
+
+  std::string path_;
+  std::unordered_set<const void*> seen_;
+};
+
 // jitLoad(path, device?) -> id. A missing file or a file that is no TorchScript archive is an
 // error naming the path (libtorch's own message alone does not always say which file).
 TT_BINDING(jitLoad) {
@@ -109,6 +199,7 @@ TT_BINDING(jitLoad) {
   } catch (...) {
     throw std::runtime_error("'" + path + "' could not be loaded as a TorchScript module: " + reason());
   }
+  LoadedTensorCheck(path).value(module._ivalue(), "", 0);
   return Napi::Number::New(a.env(), static_cast<double>(a.state().modules.add(std::move(module))));
 }
 

@@ -54,6 +54,7 @@ TT_BINDING(memory) {
   out.Set("storageBytes", Napi::Number::New(a.env(), static_cast<double>(storageBytes)));
   out.Set("tableSize", Napi::Number::New(a.env(), static_cast<double>(s.slots.size())));
   out.Set("reportedToV8", Napi::Number::New(a.env(), static_cast<double>(s.reportedBytes)));
+  out.Set("environments", Napi::Number::New(a.env(), static_cast<double>(tt::liveEnvironments())));
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "boundary.h"
 
+#include <atomic>
 #include <cstdlib>
 
 #include "compat.h"
@@ -39,18 +40,6 @@ bool wantCppStack() {
   return v && *v && std::string(v) != "0";
 }
 
-void throwTorch(Napi::Env env, const char* fn, const std::string& full, const std::string& cppWhat, bool oom) {
-  auto& s = state();
-  std::string message = std::string(fn) + ": " + firstLine(full);
-  Napi::FunctionReference& ctor = oom ? s.oomErrorCtor : s.torchErrorCtor;
-  Napi::Object err = ctor.IsEmpty() ? Napi::Error::New(env, message).Value()
-                                    : ctor.New({Napi::String::New(env, message)});
-  err.Set("op", Napi::String::New(env, fn));
-  err.Set("detail", Napi::String::New(env, full));
-  if (wantCppStack()) err.Set("cppStack", Napi::String::New(env, cppWhat));
-  Napi::Error(env, err).ThrowAsJavaScriptException();
-}
-
 }  // namespace
 
 std::string firstLine(const std::string& s) {
@@ -60,8 +49,14 @@ std::string firstLine(const std::string& s) {
   return line;
 }
 
-EnvState::EnvState() = default;
-EnvState::~EnvState() = default;  // here, where optim::Optimizer is a complete type
+namespace {
+std::atomic<int64_t> environments{0};
+}
+
+EnvState::EnvState() { environments++; }
+EnvState::~EnvState() { environments--; }  // here, where optim::Optimizer is a complete type
+
+int64_t liveEnvironments() { return environments.load(); }
 
 EnvState& state() { return *currentState; }
 
@@ -134,30 +129,112 @@ void exportFunction(Napi::Object exports, const char* name, napi_callback callba
 
 // ---- errors and warnings ----
 
-void throwCurrentException(Napi::Env env, const char* fn) {
+namespace {
+
+enum class JsError { Type, Range, Torch, OutOfMemory };
+
+// Builds and throws a JS error with raw N-API calls, so that nothing here can throw a C++
+// exception. Each step fails only when a JS exception is already pending (then it stays the one
+// thrown) or when the environment is being torn down (worker.terminate(), process exit), where no
+// JS can run: then nothing is thrown and the binding returns undefined to nobody.
+void throwJs(napi_env env, JsError kind, const char* fn, const std::string& message, const std::string& detail,
+             const std::string& cppStack) noexcept {
+  napi_value text, error = nullptr;
+  if (napi_create_string_utf8(env, message.data(), message.size(), &text) != napi_ok) return;
+  EnvState* s = currentState;
+  napi_ref ctorRef = nullptr;
+  if (s && kind == JsError::Torch) ctorRef = s->torchErrorCtor;
+  if (s && kind == JsError::OutOfMemory) ctorRef = s->oomErrorCtor;
+  napi_value ctor = nullptr;
+  if (ctorRef && napi_get_reference_value(env, ctorRef, &ctor) == napi_ok && ctor &&
+      napi_new_instance(env, ctor, 1, &text, &error) != napi_ok) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return;
+    error = nullptr;
+  }
+  napi_status made = napi_ok;
+  if (!error) {
+    if (kind == JsError::Type) made = napi_create_type_error(env, nullptr, text, &error);
+    else if (kind == JsError::Range) made = napi_create_range_error(env, nullptr, text, &error);
+    else made = napi_create_error(env, nullptr, text, &error);
+  }
+  if (made != napi_ok || !error) return;
+  auto setText = [&](const char* key, const std::string& value) {
+    napi_value v;
+    return napi_create_string_utf8(env, value.data(), value.size(), &v) == napi_ok && napi_set_named_property(env, error, key, v) == napi_ok;
+  };
+  if (kind != JsError::Type && !(kind == JsError::Range && detail.empty())) {
+    if (!setText("op", fn) || !setText("detail", detail)) return;
+    if (!cppStack.empty() && !setText("cppStack", cppStack)) return;
+  }
+  napi_throw(env, error);  // fails only in a terminating environment, where there is no one to tell
+}
+
+// libtorch's CPU allocator reports failures as a plain c10::Error in 1.13 (and in messages that
+// TorchScript rewraps); CUDA's as OutOfMemoryError, also rewrapped by TorchScript.
+bool isOutOfMemory(const std::string& text) {
+  return text.find("DefaultCPUAllocator: not enough memory") != std::string::npos ||
+         text.find("DefaultCPUAllocator: can't allocate memory") != std::string::npos ||
+         text.find("CUDA out of memory") != std::string::npos;
+}
+
+// libtorch's refusal to put a value into a narrower dtype ("value cannot be converted to type
+// int8_t without overflow", from fill_, full, masked_fill, index_put_, where, ...) is a RangeError,
+// as the same refusal of our argument readers is, with the dtype as torchtrain names it.
+std::string overflowText(const std::string& full) {
+  static const std::string head = "value cannot be converted to type ", tail = " without overflow";
+  std::string line = firstLine(full);
+  size_t at = line.find(head), end = line.find(tail);
+  if (at == std::string::npos || end == std::string::npos || end < at + head.size()) return "";
+  std::string type = line.substr(at + head.size(), end - at - head.size());
+  static const std::pair<const char*, const char*> names[] = {
+      {"int8_t", "int8"}, {"signed char", "int8"}, {"uint8_t", "uint8"}, {"unsigned char", "uint8"}, {"short", "int16"},
+      {"int16_t", "int16"}, {"int", "int32"}, {"int32_t", "int32"}, {"long", "int64"}, {"long int", "int64"}, {"int64_t", "int64"},
+      {"c10::Half", "float16"}, {"c10::BFloat16", "bfloat16"}, {"bool", "bool"}};
+  for (const auto& [cName, ours] : names)
+    if (type == cName) type = ours;
+  return head + type + tail;
+}
+
+void throwTorch(napi_env env, const char* fn, const std::string& full, const char* cppWhat, bool oom) noexcept {
   try {
-    throw;
-  } catch (const ArgError& e) {
-    if (e.kind == ArgError::Range) Napi::RangeError::New(env, e.message).ThrowAsJavaScriptException();
-    else Napi::TypeError::New(env, e.message).ThrowAsJavaScriptException();
-  } catch (const Napi::Error& e) {
-    e.ThrowAsJavaScriptException();
-  } catch (const c10::OutOfMemoryError& e) {
-    throwTorch(env, fn, e.what_without_backtrace(), e.what(), true);
-  } catch (const c10::IndexError& e) {
-    std::string msg = std::string(fn) + ": " + firstLine(e.what_without_backtrace());
-    Napi::Error err = Napi::RangeError::New(env, msg);
-    err.Set("op", Napi::String::New(env, fn));
-    err.Set("detail", Napi::String::New(env, e.what_without_backtrace()));
-    err.ThrowAsJavaScriptException();
-  } catch (const c10::Error& e) {
-    throwTorch(env, fn, e.what_without_backtrace(), e.what(), false);
-  } catch (const std::bad_alloc& e) {
-    throwTorch(env, fn, std::string("out of memory (") + e.what() + ")", e.what(), true);
-  } catch (const std::exception& e) {
-    throwTorch(env, fn, e.what(), e.what(), false);
+    throwJs(env, oom || isOutOfMemory(full) ? JsError::OutOfMemory : JsError::Torch, fn, std::string(fn) + ": " + firstLine(full), full,
+            wantCppStack() ? std::string(cppWhat) : std::string());
   } catch (...) {
-    throwTorch(env, fn, "unknown C++ exception", "", false);
+    // std::string ran out of memory while describing the failure: nothing more can be said.
+  }
+}
+
+}  // namespace
+
+void throwCurrentException(napi_env env, const char* fn) noexcept {
+  try {
+    try {
+      throw;
+    } catch (const ArgError& e) {
+      throwJs(env, e.kind == ArgError::Range ? JsError::Range : JsError::Type, fn, e.message, "", "");
+    } catch (const Napi::Error& e) {
+      // A node-addon-api call failed: it took the pending JS exception (if any) into e; throw it again.
+      napi_value value = e.Value();
+      if (value) napi_throw(env, value);
+    } catch (const c10::OutOfMemoryError& e) {
+      throwTorch(env, fn, e.what_without_backtrace(), e.what(), true);
+    } catch (const c10::IndexError& e) {
+      throwJs(env, JsError::Range, fn, std::string(fn) + ": " + firstLine(e.what_without_backtrace()), e.what_without_backtrace(), "");
+    } catch (const c10::Error& e) {
+      std::string overflow = overflowText(e.what_without_backtrace());
+      if (!overflow.empty()) throwJs(env, JsError::Range, fn, std::string(fn) + ": " + overflow, e.what_without_backtrace(), "");
+      else throwTorch(env, fn, e.what_without_backtrace(), e.what(), false);
+    } catch (const std::bad_alloc& e) {
+      throwTorch(env, fn, std::string("out of memory (") + e.what() + ")", e.what(), true);
+    } catch (const std::exception& e) {
+      throwTorch(env, fn, e.what(), e.what(), false);
+    } catch (...) {
+      throwTorch(env, fn, "unknown C++ exception", "", false);
+    }
+  } catch (...) {
+    // Reading the failure itself failed (no memory, or a terminating environment): the binding
+    // returns undefined; in a live environment a pending JS exception, if any, is still thrown.
   }
   // Warnings raised before the failure stay queued and are emitted after the next call.
 }

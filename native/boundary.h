@@ -104,6 +104,16 @@ IntRead readInt64(const Napi::Value& v, int64_t* out);
 // number or bigint that is no int64); `subject` names the value ("zeros: argument 1[0]").
 [[noreturn]] void throwBadInt(IntRead why, const std::string& subject, const Napi::Value& v);
 int64_t tensorBytes(const at::Tensor& t);
+// PyTorch's rule for putting a value into an integer dtype (c10::overflows): an integer must lie in
+// the dtype's range (uint8 also takes -255..-1, which wrap, as in PyTorch); a float must be finite
+// and in range before truncation (127.9 fits int8, -128.5 does not). Floating and bool dtypes take
+// anything.
+bool fitsDtype(int64_t v, c10::ScalarType t);
+bool fitsDtype(double v, c10::ScalarType t);
+// torchtrain's name of a dtype ('int8', 'float32'), as error messages use it.
+std::string dtypeName(c10::ScalarType t);
+// A number as JavaScript prints it: 1.5, NaN, -Infinity, 1e+300.
+std::string numberText(double d);
 // A number as Python passes it to Tensor overloads: a 0-d "wrapped number" tensor, which
 // takes part in type promotion like a scalar (int32 tensor + 1 stays int32).
 at::Tensor wrappedScalar(const c10::Scalar& s);
@@ -196,24 +206,31 @@ class OptionsArg {
   Napi::Object object_;
 };
 
-// Converts the exception being handled into a pending JS exception.
-void throwCurrentException(Napi::Env env, const char* fn);
+// Converts the exception being handled into a pending JS exception. It throws nothing itself:
+// where no JS error can be made or thrown (an environment being torn down by worker.terminate()
+// or process exit, where napi_throw fails), the binding just returns.
+void throwCurrentException(napi_env env, const char* fn) noexcept;
 void flushWarnings(Napi::Env env);
 
+// Every binding runs inside this: no C++ exception crosses into N-API (one that did would abort
+// the whole process, all worker threads with it).
 template <typename Body>
-napi_value guard(napi_env rawEnv, napi_callback_info rawInfo, const char* fn, Body body) {
-  Napi::Env env(rawEnv);
+napi_value guard(napi_env rawEnv, napi_callback_info rawInfo, const char* fn, Body body) noexcept {
   try {
     Napi::CallbackInfo info(rawEnv, rawInfo);
     Args args(info, fn);
     Napi::Value result = body(args);
-    if (!args.state().warnings.empty()) flushWarnings(env);
+    if (!args.state().warnings.empty()) flushWarnings(Napi::Env(rawEnv));
     return result;
   } catch (...) {
-    throwCurrentException(env, fn);
+    throwCurrentException(rawEnv, fn);
   }
   return nullptr;
 }
+
+// JS environments (the main thread and each worker) whose torchtrain state is alive in this
+// process: an environment's cleanup hook ends it, and with it every tensor it held.
+int64_t liveEnvironments();
 
 // Registers a raw N-API callback whose data is this environment's state (see Args::state).
 void exportFunction(Napi::Object exports, const char* name, napi_callback callback);

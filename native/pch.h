@@ -8,6 +8,9 @@
 #include <ATen/ScalarOps.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <c10/util/Exception.h>
+// node-addon-api's own throw paths (module init, Napi::Error) return quietly instead of throwing
+// a C++ exception when napi_throw fails because the environment is terminating (worker.terminate()).
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <cmath>

@@ -4,7 +4,7 @@
 // booleans bool, bigints int64, and a typed array its own element type. Pass { dtype } for
 // anything else. arange() follows PyTorch: all-integer arguments give int64.
 import { native } from './addon.js';
-import { type DType, dtypeCode, dtypeOfTypedArray, parseDType } from './dtype.js';
+import { type DType, dtypeCode, dtypeFromCode, dtypeOfTypedArray, isFloatingPoint, parseDType } from './dtype.js';
 import { parseDevice } from './device.js';
 import { Tensor, describe, handleOf, wrap } from './tensor.js';
 
@@ -77,7 +77,7 @@ export function tensor(data: Nested | Tensor, options: TensorOptions & { shape?:
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const source = dtypeOfTypedArray(data);
     const shape = options.shape ?? [(data as unknown as ArrayLike<unknown>).length];
-    return wrap(native.fromData(data, dtype ?? dtypeCode(source), shape, device, requiresGrad));
+    return wrap(native.fromData(data, dtype ?? dtypeCode(source), shape, device, requiresGrad, 'tensor'));
   }
   const { shape, values } = flatten(data);
   let target = dtype;
@@ -85,11 +85,15 @@ export function tensor(data: Nested | Tensor, options: TensorOptions & { shape?:
   const allBool = values.length > 0 && values.every((v) => typeof v === 'boolean');
   const anyBigint = values.some((v) => typeof v === 'bigint');
   if (anyBigint) {
-    if (values.some((v) => typeof v === 'number' && !Number.isInteger(v))) {
-      target ??= dtypeCode('float32');
+    target ??= dtypeCode(values.some((v) => typeof v === 'number' && !Number.isInteger(v)) ? 'float32' : 'int64');
+    if (isFloatingPoint(dtypeFromCode(target)) || values.some((v) => typeof v === 'number' && !Number.isInteger(v))) {
       buffer = Float64Array.from(values, Number);
     } else {
-      target ??= dtypeCode('int64');
+      // BigInt64Array.from would wrap 2n ** 64n to 0: refuse what int64 cannot hold, as PyTorch does.
+      const bad = values.findIndex((v) => typeof v === 'bigint' && BigInt.asIntN(64, v) !== v);
+      if (bad >= 0) {
+        throw new RangeError(`tensor: data${elementPosition(bad, shape)} is ${values[bad]}n: value cannot be converted to type int64 without overflow`);
+      }
       buffer = BigInt64Array.from(values, (v) => BigInt(v));
     }
   } else if (allBool) {
@@ -99,7 +103,17 @@ export function tensor(data: Nested | Tensor, options: TensorOptions & { shape?:
     target ??= dtypeCode('float32');
     buffer = Float64Array.from(values, Number);
   }
-  return wrap(native.fromData(buffer, target, options.shape ?? shape, device, requiresGrad));
+  return wrap(native.fromData(buffer, target, options.shape ?? shape, device, requiresGrad, 'tensor'));
+}
+
+/** "[1][2]" for the flat position k of an array of this shape. */
+function elementPosition(k: number, shape: readonly number[]): string {
+  let out = '';
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out = `[${k % shape[d]}]${out}`;
+    k = Math.floor(k / shape[d]);
+  }
+  return out;
 }
 
 /** A 0-d tensor holding one number. */

@@ -70,7 +70,7 @@ export interface NativeInfo {
   parallelInfo: string;
 }
 
-export interface NativeMemory { tensors: number; bytes: number; storages: number; storageBytes: number; reportedToV8: number }
+export interface NativeMemory { tensors: number; bytes: number; storages: number; storageBytes: number; reportedToV8: number; environments: number }
 
 export interface AutocastState { enabled: boolean; dtype: DTypeCode; cacheEnabled: boolean }
 
@@ -171,7 +171,8 @@ export interface NativeAddon {
   sameStorage(x: TensorHandle, y: TensorHandle): boolean;
 
   // ---- creation (bind_creation.cpp) ----
-  fromData(data: ArrayBufferView, dtype: DTypeCode | undefined, shape: number[], device?: string, requiresGrad?: boolean): TensorHandle;
+  /** caller names the function in errors ('tensor'). */
+  fromData(data: ArrayBufferView, dtype: DTypeCode | undefined, shape: number[], device?: string, requiresGrad?: boolean, caller?: string): TensorHandle;
   scalarTensor(value: NativeScalar, ...options: FactoryOptions): TensorHandle;
   zeros: ShapeFactory;
   ones: ShapeFactory;

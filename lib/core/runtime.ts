@@ -58,11 +58,15 @@ export interface MemoryStats {
   reportedToV8: number;
   /** How deeply torch.scope calls are nested where memory() was called. */
   scopeDepth: number;
+  /** JS environments in this process (the main thread and each worker thread) holding torchtrain
+   * state. A worker's state, every tensor in it included, is freed when the worker ends, also by
+   * worker.terminate(); the other fields count this thread's tensors only. */
+  environments: number;
 }
 
 export function memory(): MemoryStats {
   const m = native.memory();
-  return { tensors: m.tensors, bytes: m.bytes, storages: m.storages, storageBytes: m.storageBytes, reportedToV8: m.reportedToV8, scopeDepth: scopeDepth() };
+  return { tensors: m.tensors, bytes: m.bytes, storages: m.storages, storageBytes: m.storageBytes, reportedToV8: m.reportedToV8, scopeDepth: scopeDepth(), environments: m.environments };
 }
 
 /** Seeds the CPU generator and every CUDA generator, as torch.manual_seed does. */

@@ -170,6 +170,9 @@ export function scope<T>(fn: () => T, name?: string): T {
  * dispose() or garbage collection. Parameters and optimizer state are kept this way.
  */
 export function keep<T>(value: T): T {
+  if (isTensor(value) && value._h < 0) {
+    throw new TypeError('torch.keep: the tensor was already disposed (by dispose() or by the end of the torch.scope it was made in), so there is nothing to keep; call torch.keep() on it before its scope ends');
+  }
   const found = new Set<ScopedValue>();
   collectTensors(value, found, new Set(), 0);
   for (const t of found) if (t._h >= 0 && t._owner === OWNED_BY_SCOPE) giveToGc(t, 'kept with torch.keep()');

@@ -149,3 +149,15 @@ export function nearestName(name: string, candidates: readonly string[]): string
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(a.length / 3)) ? best : undefined;
 }
+
+/**
+ * A size argument of a layer or function (features, channels, an embedding count): a non-negative
+ * safe integer. Anything else is an error naming it, e.g. checkedSize(-1, 'nn.Linear', 'inFeatures')
+ * throws "nn.Linear: inFeatures must be a non-negative integer, got -1", where the tensor factory
+ * underneath would only say which of its own arguments was bad.
+ */
+export function checkedSize(value: unknown, owner: string, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${owner}: ${name} must be a non-negative integer, got ${describeValue(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${owner}: ${name} must be a non-negative integer, got ${value}`);
+  return value;
+}

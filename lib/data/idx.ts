@@ -2,8 +2,9 @@
 // a type code, the number of dimensions, then one big-endian uint32 size per dimension and the
 // elements, big-endian, row-major. Files are often gzipped (train-images-idx3-ubyte.gz): a path
 // ending in .gz, or data starting with gzip's magic bytes, is inflated first.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '../io/file-io.js';
 import { DataError } from './errors.js';
 
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -116,10 +117,14 @@ export function encodeIdx(array: { shape: number[]; data: IdxData }): Uint8Array
   return out;
 }
 
-/** Writes an IDX file, gzipped when the path ends in .gz. */
+/**
+ * Writes an IDX file, gzipped when the path ends in .gz, atomically (as io's writers: a killed
+ * write leaves the old file; a refused one is a FileWriteError naming `path`).
+ */
 export function writeIdx(path: string, array: { shape: number[]; data: IdxData }): void {
   const bytes = encodeIdx(array);
-  writeFileSync(path, path.endsWith('.gz') ? gzipSync(bytes) : bytes);
+  const out = path.endsWith('.gz') ? gzipSync(bytes) : bytes;
+  writeFileAtomic(path, (sink) => sink.write(out), 'data.writeIdx');
 }
 
 function idxDTypeOf(data: IdxData): IdxDType {

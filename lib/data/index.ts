@@ -18,4 +18,4 @@ export { resolveCollateOptions, type CollateOptions, type CollateTask } from './
 export { maskedLmCollate, type MaskedLmCollateOptions } from './masked-lm.js';
 export { SeededRandom, defaultSeed } from './random.js';
 export { seedEverything } from './seed.js';
-export { DataError } from './errors.js';
+export { DataError, DataLoaderInterrupted } from './errors.js';

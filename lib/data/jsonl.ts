@@ -121,16 +121,25 @@ export class JsonlDataset<T = unknown> implements IterableDataset<T>, WorkerCons
   }
 }
 
+/** Open files of IndexedJsonlDatasets that were dropped without close(): the GC closes them. */
+const unclosedFiles = new FinalizationRegistry<{ fd: number | undefined }>((file) => {
+  if (file.fd !== undefined) closeSync(file.fd);
+});
+
 /**
  * A JSON-lines file with known record byte ranges (from JsonlDataset.index()): get(i) reads and
- * parses one line. The file stays open between reads; close() (or `using`) releases it.
+ * parses one line. The file stays open between reads; close() (or `using`) releases it, and so
+ * does the garbage collector for a dataset dropped open (a sweep of many runs must not run out of
+ * file descriptors); a DataLoader's workers close their copies when they stop.
  */
 export class IndexedJsonlDataset<T = unknown> implements MapDataset<T>, WorkerConstructible {
-  private fd: number | undefined;
+  /** The open file, apart from the dataset so the GC can close it (the registry holds this). */
+  private readonly file: { fd: number | undefined } = { fd: undefined };
 
   /** `ranges`: [start, end) byte offsets of each record, flattened; `size`: the file's size when indexed. */
   constructor(readonly path: string, readonly ranges: Float64Array, readonly size: number) {
     if (!(ranges instanceof Float64Array) || ranges.length % 2 !== 0) throw new TypeError('IndexedJsonlDataset: ranges must be a Float64Array of [start, end) pairs');
+    unclosedFiles.register(this, this.file, this.file);
   }
 
   get length(): number {
@@ -149,21 +158,21 @@ export class IndexedJsonlDataset<T = unknown> implements MapDataset<T>, WorkerCo
   }
 
   private open(): number {
-    if (this.fd === undefined) {
+    if (this.file.fd === undefined) {
       const fd = openSync(this.path, 'r');
       const size = fstatSync(fd).size;
       if (size !== this.size) {
         closeSync(fd);
         throw new DataError(`${this.path}: the file is ${size} bytes but was ${this.size} when indexed; index it again`, { path: this.path });
       }
-      this.fd = fd;
+      this.file.fd = fd;
     }
-    return this.fd;
+    return this.file.fd;
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    if (this.file.fd !== undefined) closeSync(this.file.fd);
+    this.file.fd = undefined;
   }
 
   [Symbol.dispose](): void {

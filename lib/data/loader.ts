@@ -3,6 +3,8 @@
 // so runs repeat exactly. Batch tensors are made when the consumer asks for the batch (in the
 // tensor scope current at that `next()`), so a training step's scope frees its batch; prefetched
 // batches wait as plain typed arrays, never as tensors.
+// Worker threads live for one epoch's iteration (unless persistentWorkers), until close(), or
+// until the loader is garbage-collected; interrupt() stops an iteration in progress from outside.
 import { z } from 'zod';
 import { formatZodError } from '../core/validation.js';
 import { torch } from '../core/torch.js';
@@ -13,6 +15,7 @@ import { type CollateOptions, type CollateRules, resolveCollateOptions } from '.
 import { warnEmptySamples } from './empty-samples.js';
 import { hasWorkerSource, isIterableDataset, isMapDataset, MappedIterableDataset, MappedMapDataset, type Dataset, type DatasetSource } from './dataset.js';
 import { RandomSampler, type Sampler, SequentialSampler } from './samplers.js';
+import { Interruption } from './interruption.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface DataLoaderOptions<T = unknown, B = Batch> {
@@ -36,7 +39,29 @@ export interface DataLoaderOptions<T = unknown, B = Batch> {
   prefetch?: number;
   /** Drop samples with zero-length sequence fields, with one warning per epoch (default true). */
   filterEmpty?: boolean;
+  /**
+   * Keep the worker threads between epochs (default false: they stop when an epoch's iteration
+   * ends, by completion, break or error, and start again with the next). With true they stay
+   * until `close()` (or until the loader is garbage-collected): whoever made the loader closes it.
+   */
+  persistentWorkers?: boolean;
 }
+
+/**
+ * The loader's worker pool, apart from the loader: the FinalizationRegistry holds this (never the
+ * loader), so a loader dropped with running workers can be collected, and then its pool is closed.
+ */
+interface PoolHolder {
+  pool: WorkerPool | undefined;
+}
+
+function closePool(holder: PoolHolder): Promise<void> {
+  const pool = holder.pool;
+  holder.pool = undefined;
+  return pool ? pool.close() : Promise.resolve();
+}
+
+const collectedLoaders = new FinalizationRegistry<PoolHolder>((holder) => void closePool(holder));
 
 const schema = z.object({
   batchSize: z.number().int().positive().default(1),
@@ -46,6 +71,7 @@ const schema = z.object({
   numWorkers: z.number().int().min(0).default(0),
   prefetch: z.number().int().positive().optional(),
   filterEmpty: z.boolean().default(true),
+  persistentWorkers: z.boolean().default(false),
 }).loose();
 
 export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
@@ -55,6 +81,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
   readonly numWorkers: number;
   readonly prefetch: number;
   readonly filterEmpty: boolean;
+  readonly persistentWorkers: boolean;
   /** Undefined for iterable datasets. */
   readonly sampler: Sampler | undefined;
   /** Every batch is made of new tensors, which the Trainer's loops dispose after the step. */
@@ -63,14 +90,17 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
   private readonly collateRules: CollateRules;
   private readonly collateOptions: CollateOptions;
   private nextEpoch = 0;
-  private pool: Promise<WorkerPool> | undefined;
+  private readonly workers: PoolHolder = { pool: undefined };
+  /** Iterations running now (started and not finished); non-persistent workers stop at 0. */
+  private active = 0;
+  private interruption = new Interruption();
   private streams = 0;
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const parsed = schema.safeParse(options);
     if (!parsed.success) throw new TypeError(`DataLoader options: ${formatZodError(parsed.error, options, { root: '(options)' }).join('; ')}`);
     const o = parsed.data;
-    const known = new Set(['batchSize', 'shuffle', 'seed', 'dropLast', 'sampler', 'collate', 'collateOptions', 'numWorkers', 'prefetch', 'filterEmpty']);
+    const known = new Set(['batchSize', 'shuffle', 'seed', 'dropLast', 'sampler', 'collate', 'collateOptions', 'numWorkers', 'prefetch', 'filterEmpty', 'persistentWorkers']);
     const unknown = Object.keys(options).filter((k) => !known.has(k));
     if (unknown.length) throw new TypeError(`DataLoader options: unknown option(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
     if (!dataset || (!isMapDataset(dataset) && !isIterableDataset(dataset))) {
@@ -83,6 +113,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     this.numWorkers = o.numWorkers;
     this.prefetch = o.prefetch ?? 2 * Math.max(1, o.numWorkers);
     this.filterEmpty = o.filterEmpty;
+    this.persistentWorkers = o.persistentWorkers;
     this.collate = options.collate;
     this.collateOptions = { ...options.collateOptions, filterEmpty: false };
     this.collateRules = resolveCollateOptions(this.collateOptions, 'DataLoader collateOptions');
@@ -101,6 +132,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     }
     // A dataset with a transform says now, not at the first batch, when its function cannot cross.
     if (this.numWorkers > 0 && (dataset instanceof MappedMapDataset || dataset instanceof MappedIterableDataset)) dataset.workerSource();
+    if (this.numWorkers > 0) collectedLoaders.register(this, this.workers, this.workers);
   }
 
   /** Batches per epoch, when the number of samples is known. */
@@ -126,11 +158,24 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     return this.run(epoch);
   }
 
-  /** Stops the worker threads (they also stop with the process); the loader can start them again. */
+  /**
+   * Stops every iteration in progress and the worker threads: a `next()` waiting for a batch
+   * (even one whose dataset get() never settles) rejects at once with DataLoaderInterrupted(reason),
+   * and so does any later `next()` of those iterations; the workers are terminated (the promise
+   * settles when their threads have exited). A later iteration starts afresh. Safe to call at any
+   * time, also from a signal handler, and more than once.
+   */
+  interrupt(reason: unknown = 'interrupted'): Promise<void> {
+    const stop = this.interruption;
+    this.interruption = new Interruption();
+    this.active = 0; // the interrupted iterations no longer count, even if never finished
+    stop.fire(reason);
+    return closePool(this.workers);
+  }
+
+  /** Stops the worker threads (iterations in progress end with DataLoaderInterrupted); the loader can start them again. */
   async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    if (pool) await (await pool.catch(() => undefined))?.close();
+    await this.interrupt('DataLoader.close()');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -139,6 +184,8 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
 
   private async *run(epoch: number): AsyncGenerator<B> {
     const filtered: FilteredSample[] = [];
+    const stop = this.interruption;
+    this.active++;
     try {
       if (this.numWorkers === 0 && this.sampler) {
         const dataset = this.dataset as { get(i: number): unknown };
@@ -146,7 +193,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
           // Reading and collating share one scope: samples that are tensors (TensorDataset rows)
           // are freed once stacked, and only the batch moves on, into the consumer's scope.
           const out = await torch.scope(async () => {
-            const assembled = assembleBatch(await fetchSamples(dataset, indices), indices, null, this.filterEmpty);
+            const assembled = assembleBatch(await stop.until(fetchSamples(dataset, indices)), indices, null, this.filterEmpty);
             filtered.push(...assembled.filtered);
             return assembled.indices.length ? { batch: await this.finish(assembled, epoch) } : undefined;
           });
@@ -154,7 +201,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
         }
         return;
       }
-      const source = this.numWorkers === 0 ? this.mainThreadStream() : this.sampler ? this.workerBatches(epoch) : this.workerStream();
+      const source = this.numWorkers === 0 ? this.mainThreadStream(stop) : this.sampler ? this.workerBatches(epoch, stop) : this.workerStream(stop);
       for await (const assembled of source) {
         filtered.push(...assembled.filtered);
         if (assembled.indices.length === 0) continue;
@@ -164,6 +211,8 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
       }
     } finally {
       warnEmptySamples('DataLoader', filtered, { epoch, indexName: this.sampler ? 'dataset index' : 'stream position' });
+      // An interrupted iteration's pool is already closed; a later pool belongs to later iterations.
+      if (stop === this.interruption && --this.active === 0 && !this.persistentWorkers) await closePool(this.workers);
     }
   }
 
@@ -187,31 +236,51 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
   }
 
   /** An iterable dataset read on the main thread, in blocks of batchSize. */
-  private async *mainThreadStream(): AsyncGenerator<AssembledBatch> {
+  private async *mainThreadStream(stop: Interruption): AsyncGenerator<AssembledBatch> {
     let block: unknown[] = [];
     let position = 0;
-    for await (const sample of this.dataset as AsyncIterable<unknown>) {
-      block.push(sample);
-      if (block.length === this.batchSize) {
-        yield assembleBatch(block, block.map((_, i) => position + i), null, this.filterEmpty);
-        position += block.length;
-        block = [];
+    const iterator = (this.dataset as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const step = await stop.until(Promise.resolve(iterator.next()));
+        if (step.done) {
+          finished = true;
+          break;
+        }
+        block.push(step.value);
+        if (block.length === this.batchSize) {
+          yield assembleBatch(block, block.map((_, i) => position + i), null, this.filterEmpty);
+          position += block.length;
+          block = [];
+        }
+      }
+    } finally {
+      // An early end (break, error, interrupt) ends the dataset's iterator too, without waiting
+      // on it when interrupted: its next() may be the very wait that never settles.
+      if (!finished) {
+        const ended = Promise.resolve(iterator.return?.()).catch(() => {});
+        if (!stop.error) await ended;
       }
     }
     if (block.length) yield assembleBatch(block, block.map((_, i) => position + i), null, this.filterEmpty);
   }
 
-  private startPool(): Promise<WorkerPool> {
-    if (!this.pool) {
+  /** The running pool (started if needed), once its workers are ready, unless interrupted first. */
+  private startPool(stop: Interruption): Promise<WorkerPool> {
+    const holder = this.workers;
+    if (!holder.pool) {
       const source = (this.dataset as unknown as { workerSource(): DatasetSource }).workerSource();
-      // A failed start is not cached: the next iteration tries again (after the dataset is fixed).
-      const pool = WorkerPool.start(source, this.numWorkers).catch((e: unknown) => {
-        if (this.pool === pool) this.pool = undefined;
-        throw e;
+      const pool = new WorkerPool(source, this.numWorkers);
+      holder.pool = pool;
+      // A failed start is not kept: the next iteration tries again (after the dataset is fixed).
+      // (This closure holds the holder, not the loader, which stays collectable.)
+      pool.ready.catch(() => {
+        if (holder.pool === pool) holder.pool = undefined;
       });
-      this.pool = pool;
     }
-    return this.pool;
+    const pool = holder.pool;
+    return stop.until(pool.ready.then(() => pool));
   }
 
   /** What workers run: the plain phase of the default collate, or nothing for a user collate. */
@@ -219,40 +288,43 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     return this.collate ? null : this.collateOptions;
   }
 
-  private async *workerBatches(epoch: number): AsyncGenerator<AssembledBatch> {
-    const pool = await this.startPool();
+  private async *workerBatches(epoch: number, stop: Interruption): AsyncGenerator<AssembledBatch> {
+    const pool = await this.startPool(stop);
     const batches = this.batchesOf(epoch);
     const pending = new Map<number, Promise<AssembledBatch>>();
     let sent = 0;
+    // Closures here must not hold `this`: a request left in a worker would keep the loader alive.
+    const { prefetch, workerCollate: collate, filterEmpty } = this;
     const refill = () => {
-      while (sent < batches.length && pending.size < this.prefetch) {
+      while (sent < batches.length && pending.size < prefetch) {
         const k = sent++;
-        const p = pool.request(k % pool.size, { type: 'batch', indices: batches[k]!, collate: this.workerCollate, filterEmpty: this.filterEmpty }).then((r) => r.batch!);
+        const p = pool.request(k % pool.size, { type: 'batch', indices: batches[k]!, collate, filterEmpty }).then((r) => r.batch!);
         p.catch(() => {}); // awaited below; an abandoned iteration must not raise unhandled rejections
         pending.set(k, p);
       }
     };
     for (let k = 0; k < batches.length; k++) {
       refill();
-      const result = await pending.get(k)!;
+      const result = await stop.until(pending.get(k)!);
       pending.delete(k);
       refill();
       yield result;
     }
   }
 
-  private async *workerStream(): AsyncGenerator<AssembledBatch> {
-    const pool = await this.startPool();
+  private async *workerStream(stop: Interruption): AsyncGenerator<AssembledBatch> {
+    const pool = await this.startPool(stop);
     const stream = this.streams++;
     const n = pool.size;
-    await Promise.all(Array.from({ length: n }, (_, w) => pool.request(w, { type: 'stream', stream, shard: { shard: w, numShards: n, blockSize: this.batchSize } })));
+    const { prefetch, workerCollate: collate, filterEmpty, batchSize: blockSize, persistentWorkers } = this;
+    await stop.until(Promise.all(Array.from({ length: n }, (_, w) => pool.request(w, { type: 'stream', stream, shard: { shard: w, numShards: n, blockSize } }))));
     const pending = new Map<number, Promise<{ batch?: AssembledBatch; done?: boolean }>>();
     let sent = 0;
     let ended = false;
     const refill = () => {
-      while (!ended && pending.size < this.prefetch) {
+      while (!ended && pending.size < prefetch) {
         const k = sent++;
-        const p = pool.request(k % n, { type: 'next', stream, collate: this.workerCollate, filterEmpty: this.filterEmpty });
+        const p = pool.request(k % n, { type: 'next', stream, collate, filterEmpty });
         p.catch(() => {});
         pending.set(k, p);
       }
@@ -260,7 +332,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     try {
       for (let k = 0; ; k++) {
         refill();
-        const result = await pending.get(k)!;
+        const result = await stop.until(pending.get(k)!);
         pending.delete(k);
         if (result.done) {
           ended = true;
@@ -271,9 +343,13 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
       }
     } finally {
       ended = true;
-      // Let every worker finish what it was sent, then drop the stream's iterator.
-      await Promise.allSettled([...pending.values()]);
-      await Promise.allSettled(Array.from({ length: n }, (_, w) => pool.request(w, { type: 'endStream', stream })));
+      // Persistent workers outlive this stream: let each finish what it was sent, then drop the
+      // stream's iterator. Otherwise (or when interrupted) the pool is closed instead, which
+      // ends the iterators without waiting on a read that may never finish.
+      if (persistentWorkers && !stop.error && !pool.isClosed) {
+        await stop.until(Promise.allSettled([...pending.values()])).catch(() => {});
+        await stop.until(Promise.allSettled(Array.from({ length: n }, (_, w) => pool.request(w, { type: 'endStream', stream })))).catch(() => {});
+      }
     }
   }
 }

@@ -13,13 +13,15 @@ export type WorkerRequest =
   | { type: 'batch'; id: number; indices: number[]; collate: CollateOptions | null; filterEmpty: boolean }
   | { type: 'stream'; id: number; stream: number; shard: StreamShard }
   | { type: 'next'; id: number; stream: number; collate: CollateOptions | null; filterEmpty: boolean }
-  | { type: 'endStream'; id: number; stream: number };
+  | { type: 'endStream'; id: number; stream: number }
+  | { type: 'close'; id: -1 };
 
 export type WorkerReply =
   | { type: 'ready'; id: -1 }
   | { type: 'fatal'; id: -1; error: ReturnType<typeof serializeError> }
   | { type: 'result'; id: number; batch?: AssembledBatch; done?: boolean }
-  | { type: 'error'; id: number; error: ReturnType<typeof serializeError> };
+  | { type: 'error'; id: number; error: ReturnType<typeof serializeError> }
+  | { type: 'closed'; id: -1 };
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry runs inside a DataLoader worker thread only');
@@ -60,12 +62,36 @@ async function handle(dataset: Dataset, msg: WorkerRequest): Promise<void> {
       reply({ type: 'result', id: msg.id, batch: assembleBatch(samples, indices, msg.collate, msg.filterEmpty) });
       return;
     }
+    case 'close':
+      return; // answered by the message handler itself, see main()
     case 'endStream': {
       const stream = streams.get(msg.stream);
       streams.delete(msg.stream);
       await stream?.iterator.return?.();
       reply({ type: 'result', id: msg.id });
       return;
+    }
+  }
+}
+
+/**
+ * Before the thread is terminated: ends the streams' iterators (a JSONL stream closes its file)
+ * and closes the dataset and the datasets under its transforms (an IndexedJsonlDataset's open
+ * file). File descriptors are the process's: a terminated thread would leave them open.
+ * Each step is bounded, since a dataset that hangs must not hold the pool's close.
+ */
+async function release(dataset: Dataset): Promise<void> {
+  const bounded = (p: unknown) => Promise.race([Promise.resolve(p).catch(() => {}), new Promise((r) => setTimeout(r, 250).unref())]);
+  await Promise.all([...streams.values()].map((s) => bounded(s.iterator.return?.())));
+  streams.clear();
+  for (let d: unknown = dataset; d && typeof d === 'object'; d = (d as { base?: unknown }).base) {
+    const closable = d as { close?: () => unknown; [Symbol.asyncDispose]?: () => unknown; [Symbol.dispose]?: () => unknown };
+    try {
+      if (typeof closable.close === 'function') await bounded(closable.close());
+      else if (typeof closable[Symbol.asyncDispose] === 'function') await bounded(closable[Symbol.asyncDispose]!());
+      else if (typeof closable[Symbol.dispose] === 'function') closable[Symbol.dispose]!();
+    } catch {
+      // the thread ends anyway
     }
   }
 }
@@ -93,8 +119,13 @@ async function main(): Promise<void> {
     return;
   }
   // One request at a time, in arrival order: batch k's result never overtakes batch k-1's.
+  // 'close' jumps the queue: the request before it may never settle (a get() that hangs).
   let chain = Promise.resolve();
   port!.on('message', (msg: WorkerRequest) => {
+    if (msg.type === 'close') {
+      void release(dataset).finally(() => reply({ type: 'closed', id: -1 }));
+      return;
+    }
     chain = chain.then(() => handle(dataset, msg)).catch((e) => reply({ type: 'error', id: msg.id, error: serializeError(e) }));
   });
   reply({ type: 'ready', id: -1 });

@@ -84,10 +84,15 @@ export class WorkerPool {
     const entry = new URL(fromSources ? './worker-entry.ts' : './worker-entry.js', here).href;
     const tsModule = [source.module, ...(source.imports ?? [])].find((m) => TS_MODULE.test(m));
     const tsx = fromSources ? tsxApi('torchtrain from its sources') : tsModule ? tsxApi(tsModule) : undefined;
-    const execArgv = workerExecArgv(process.execArgv);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(BOOTSTRAP, { eval: true, execArgv, workerData: { source, entry, tsx }, name: `torchtrain DataLoader worker ${i}` });
+      let worker: Worker;
+      try {
+        worker = startWorker({ workerData: { source, entry, tsx }, name: `torchtrain DataLoader worker ${i}` });
+      } catch (e) {
+        void this.close(); // the workers already started must not outlive this failure
+        throw e;
+      }
       WorkerPool.liveWorkers++;
       const slot: Slot = { worker, pending: new Map(), exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())) };
       this.slots.push(slot);
@@ -177,6 +182,7 @@ export class WorkerPool {
         void slot.exited.then(() => clearTimeout(timer));
       });
       try {
+        slot.worker.ref(); // whoever awaits close() must not see the process exit under it
         slot.worker.postMessage({ type: 'close', id: -1 });
       } catch {
         // already gone
@@ -189,6 +195,33 @@ export class WorkerPool {
   }
 }
 
+/** The flags workers start with, once a worker accepted them (undefined: not known yet). */
+let acceptedExecArgv: string[] | undefined;
+
+/**
+ * A worker thread running the bootstrap. Without flags to drop it inherits the parent's (as
+ * Node does by default); otherwise it gets the filtered list, minus whatever Node refuses in a
+ * worker's execArgv (V8 and per-process flags such as --expose-gc, which apply to every thread
+ * anyway; Node names them in ERR_WORKER_INVALID_EXEC_ARGV).
+ */
+function startWorker(options: { workerData: unknown; name: string }): Worker {
+  let execArgv = acceptedExecArgv ?? workerExecArgv(process.execArgv);
+  const inherit = execArgv.length === process.execArgv.length;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const worker = new Worker(BOOTSTRAP, { eval: true, ...options, ...(inherit ? {} : { execArgv }) });
+      acceptedExecArgv = execArgv;
+      return worker;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || attempt > 2) throw e;
+      const invalid = String((e as Error).message).replace(/^.*flags: /, '').split(', ');
+      const kept = dropFlags(execArgv, (arg) => invalid.includes(arg));
+      if (kept.length === execArgv.length) throw e;
+      execArgv = kept;
+    }
+  }
+}
+
 /**
  * The Node flags a worker thread starts with: the parent's, minus those that would break the
  * worker's bootstrap (it is evaluated as CommonJS: `--input-type=module` or
@@ -197,18 +230,25 @@ export class WorkerPool {
  * Loaders and preloads (`--import`, `--require`, `--loader`), conditions and V8 flags stay.
  */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
-  // Flags that take their value as the next argument when not written --flag=value.
-  const withValue = new Set(['--input-type', '--experimental-default-type', '-e', '--eval', '-p', '--print', '--watch-path', '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard', '--inspect-port', '--debug-port']);
   const dropped = /^(--input-type|--experimental-default-type|-e|--eval|-p|--print|-c|--check|-i|--interactive|--test|--test-.*|--watch|--watch-.*|--inspect|--inspect-.*|--debug-port|--experimental-test-.*)$/;
+  return dropFlags(execArgv, (arg) => dropped.test(arg.startsWith('--') ? arg.split('=')[0]! : arg));
+}
+
+/**
+ * execArgv without the flags `drop` picks, and their values: execArgv holds only flags and their
+ * values (never the script or its arguments), so a dropped flag written without '=' takes the
+ * next entry along when that is not a flag, and always for the code of -e/-p.
+ */
+function dropFlags(execArgv: readonly string[], drop: (arg: string) => boolean): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;
-    const name = arg.startsWith('--') ? arg.split('=')[0]! : arg;
-    if (!dropped.test(name)) {
+    if (!drop(arg)) {
       out.push(arg);
       continue;
     }
-    if (!arg.includes('=') && withValue.has(name) && i + 1 < execArgv.length) i++; // its value too
+    const next = execArgv[i + 1];
+    if (!arg.includes('=') && next !== undefined && (/^(-e|--eval|-p|--print)$/.test(arg) || !next.startsWith('-'))) i++;
   }
   return out;
 }

@@ -11,6 +11,8 @@ import { LayerInputError, type Module } from '../nn/module.js';
 import { type Optimizer } from '../optim/optimizer.js';
 import { type LRScheduler } from '../optim/schedulers/base.js';
 import { type TaskSpec } from '../task/spec.js';
+import { CheckpointManager, type CheckpointOptionsInput } from '../checkpoint/manager.js';
+import { type TrainerSnapshot } from '../checkpoint/contents.js';
 import { type ModelAdapter } from './adapters/adapter.js';
 import { type BatchSource } from './batch-source.js';
 import { type TrainingConfig } from './config.js';
@@ -19,7 +21,26 @@ import { GradientAccumulator } from './gradient-accumulator.js';
 import { type TrainerView, type TrainingHooks } from './hooks.js';
 import { OptimizerStep } from './optimizer-step.js';
 import { type TrainingStrategy } from './strategies.js';
-import { type TrainerState, initialTrainerState } from './trainer-state.js';
+import { type TrainerState, initialTrainerState, parseTrainerState } from './trainer-state.js';
+import { describe } from '../core/tensor.js';
+
+/** What Trainer.stateDict() returns: the run's counters and every stateful callback's and extension's state. */
+export interface TrainerStateDict {
+  state: TrainerState;
+  /** By callback stateKey (its class name, with '#N' for the Nth of the same key). */
+  callbacks: Record<string, Record<string, unknown>>;
+}
+
+/** A callback's key in stateDict(): its stateKey or class name, numbered when repeated. */
+function callbackKeys(callbacks: TrainingHooks[]): string[] {
+  const seen = new Map<string, number>();
+  return callbacks.map((cb) => {
+    const base = cb.stateKey ?? (cb as { name?: string }).name ?? cb.constructor?.name ?? 'callback';
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n === 0 ? base : `${base}#${n}`;
+  });
+}
 
 export class TrainerCore {
   readonly device: string;
@@ -31,6 +52,8 @@ export class TrainerCore {
   /** Training loss and items of the epoch, summed on the device. */
   readonly tracker: MetricsTracker;
   readonly view: TrainerView;
+  /** Saves and rotates checkpoints (the Trainer's checkpoint option), or null. */
+  readonly checkpoints: CheckpointManager | null;
   /** The run's counters: changed only through the functions in trainer-state.ts. */
   state: TrainerState = initialTrainerState();
   readonly logs: Record<string, number> = {};
@@ -40,7 +63,7 @@ export class TrainerCore {
 
   constructor(readonly model: Module, readonly task: TaskSpec, readonly config: TrainingConfig, readonly adapter: ModelAdapter,
     readonly loss: LossStrategy, readonly strategy: TrainingStrategy, readonly callbacks: TrainingHooks[], readonly train: BatchSource,
-    readonly val: BatchSource | undefined) {
+    readonly val: BatchSource | undefined, checkpoint?: CheckpointOptionsInput) {
     this.device = config.device === 'auto' ? (cuda.isAvailable() ? 'cuda' : 'cpu') : config.device;
     if (config.precision === 'fp16-mixed' && !this.device.startsWith('cuda')) {
       throw new RangeError(`precision 'fp16-mixed' needs a CUDA device (the device is ${this.device}); use 'bf16-mixed' on CPU`);
@@ -52,6 +75,7 @@ export class TrainerCore {
     this.optimizerStep = new OptimizerStep(this.optimizer, { scheduler: this.scheduler ?? undefined, scaler: this.scaler ?? undefined, maxGradNorm: config.maxGradNorm });
     this.accumulator = new GradientAccumulator(config.gradientAccumulationSteps);
     this.tracker = new MetricsTracker(['loss']);
+    this.checkpoints = checkpoint ? new CheckpointManager(checkpoint) : null;
     const core = this;
     this.view = {
       get epoch() { return core.state.epoch; },
@@ -108,6 +132,48 @@ export class TrainerCore {
   interruptData(reason: string): void {
     const source = this.train as BatchSource & { interrupt?(reason: string): void };
     if (typeof source.interrupt === 'function') source.interrupt(reason);
+  }
+
+  /** TrainerState and each stateful callback's state, by callback key. */
+  stateDict(): TrainerStateDict {
+    const keys = callbackKeys(this.callbacks);
+    const callbacks: Record<string, Record<string, unknown>> = {};
+    this.callbacks.forEach((cb, i) => {
+      if (typeof cb.stateDict === 'function') callbacks[keys[i]] = cb.stateDict();
+    });
+    return { state: structuredClone(this.state), callbacks };
+  }
+
+  loadStateDict(sd: TrainerStateDict): void {
+    if (!sd || typeof sd !== 'object') throw new TypeError(`Trainer.loadStateDict: expected { state, callbacks }, got ${describe(sd)}`);
+    const state = parseTrainerState(sd.state, 'Trainer.loadStateDict: state');
+    const keys = callbackKeys(this.callbacks);
+    const saved = sd.callbacks ?? {};
+    const unknown = Object.keys(saved).filter((k) => !keys.includes(k));
+    if (unknown.length) {
+      throw new RangeError(`Trainer.loadStateDict: saved state for callbacks ${unknown.join(', ')}, but this Trainer has ${keys.join(', ') || 'no callbacks'}; give the Trainer the same callbacks as the saved run`);
+    }
+    this.callbacks.forEach((cb, i) => {
+      if (saved[keys[i]] !== undefined && typeof cb.loadStateDict === 'function') cb.loadStateDict(saved[keys[i]]);
+    });
+    this.state = state;
+  }
+
+  /**
+   * Writes a checkpoint now (at an optimizer-step boundary). A failure stops the run or, with
+   * onSaveError 'warn', warns and lets it train on; older checkpoints stay intact either way.
+   */
+  saveCheckpoint(): string | null {
+    if (!this.checkpoints) return null;
+    const { state, callbacks } = this.stateDict();
+    const snapshot: TrainerSnapshot = { state, callbacks, config: this.config, task: this.task, logs: { ...this.logs } };
+    try {
+      return this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler }, snapshot);
+    } catch (err) {
+      if (this.checkpoints.options.onSaveError === 'error') throw err;
+      process.emitWarning(`the checkpoint at step ${state.step} was not saved: ${(err as Error).message}; training goes on (onSaveError: 'warn')`, 'TrainerWarning');
+      return null;
+    }
   }
 
   /** A new fit() starts without the previous one's stop. */

@@ -16,6 +16,7 @@ import { type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { Module } from '../nn/module.js';
 import { type TaskSpec, type TaskSpecInput, parseTaskSpec } from '../task/spec.js';
 import { lossForTask, get as getLoss } from '../loss/index.js';
+import { type CheckpointOptionsInput } from '../checkpoint/manager.js';
 import { type ModelAdapter, UniversalAdapter } from './adapters/adapter.js';
 import { type BatchSource } from './batch-source.js';
 import { type TrainingConfigInput, parseTrainingConfig } from './config.js';
@@ -23,9 +24,13 @@ import { type Extension, extensions } from './extensions.js';
 import { callHook, type FitResult, type EpochResult, type TrainingHooks } from './hooks.js';
 import { StandardStrategy, type TrainingStrategy } from './strategies.js';
 import { TrainerCore } from './trainer-core.js';
-import { type TrainerState, parseTrainerState, recordValidation } from './trainer-state.js';
+import { type TrainerStateDict } from './trainer-core.js';
+import { type TrainerState, recordValidation } from './trainer-state.js';
+import { resume } from './resume.js';
 import { TrainingLoop } from './training-loop.js';
 import { type Prediction, ValidationLoop } from './validation-loop.js';
+
+export type { TrainerStateDict } from './trainer-core.js';
 
 export interface TrainerOptions {
   model: Module;
@@ -40,16 +45,11 @@ export interface TrainerOptions {
   loss?: LossStrategy | string;
   /** How parameters become optimizer groups (default: standard). */
   strategy?: TrainingStrategy;
+  /** Checkpoints: { dir, everyNSteps, everyNEpochs, everyNMinutes, keepLast, keepBest, monitor, mode, saveOnSignal, ... }. */
+  checkpoint?: CheckpointOptionsInput;
 }
 
-/** What Trainer.stateDict() returns: the run's counters and every stateful callback's and extension's state. */
-export interface TrainerStateDict {
-  state: TrainerState;
-  /** By callback stateKey (its class name, with '#N' for the Nth of the same key). */
-  callbacks: Record<string, Record<string, unknown>>;
-}
-
-const TRAINER_OPTIONS = ['model', 'task', 'config', 'train', 'val', 'callbacks', 'adapter', 'loss', 'strategy'] as const;
+const TRAINER_OPTIONS = ['model', 'task', 'config', 'train', 'val', 'callbacks', 'adapter', 'loss', 'strategy', 'checkpoint'] as const;
 
 /** A misspelt or unsupported option is refused with the nearest known name, never ignored. */
 function checkOptionNames(options: object): void {
@@ -63,17 +63,6 @@ function checkOptionNames(options: object): void {
 
 function isParsedSpec(t: TaskSpec | TaskSpecInput): t is TaskSpec {
   return typeof (t as TaskSpec).normalizeBy === 'string' && typeof (t as TaskSpec).modality === 'string' && Array.isArray((t as TaskSpec).metrics);
-}
-
-/** A callback's key in stateDict(): its stateKey or class name, numbered when repeated. */
-function callbackKeys(callbacks: TrainingHooks[]): string[] {
-  const seen = new Map<string, number>();
-  return callbacks.map((cb) => {
-    const base = cb.stateKey ?? (cb as Extension).name ?? cb.constructor?.name ?? 'callback';
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    return n === 0 ? base : `${base}#${n}`;
-  });
 }
 
 export class Trainer {
@@ -99,7 +88,7 @@ export class Trainer {
     this.extensions = config.extensions.map((name) => extensions.create(name));
     const callbacks = [...(options.callbacks ?? []), ...this.extensions];
     this.core = new TrainerCore(options.model, task, config, options.adapter ?? new UniversalAdapter(), loss, options.strategy ?? new StandardStrategy(),
-      callbacks, options.train, options.val);
+      callbacks, options.train, options.val, options.checkpoint);
     this.validationLoop = new ValidationLoop(this.core);
     this.trainingLoop = new TrainingLoop(this.core, this.validationLoop);
   }
@@ -117,9 +106,11 @@ export class Trainer {
 
   /**
    * Trains until maxEpochs or maxSteps, an AbortSignal, a hook's requestStop, or SIGINT/SIGTERM
-   * (each stops after the current step, with the remaining hooks called).
+   * (each stops after the current step, with the remaining hooks called). resumeFrom: 'latest'
+   * (the newest valid checkpoint under checkpoint.dir; none: a fresh start) or a checkpoint
+   * folder; weightsOnly: take only its weights (a fresh optimizer, schedule and position).
    */
-  async fit(options: { signal?: AbortSignal } = {}): Promise<FitResult> {
+  async fit(options: { signal?: AbortSignal; resumeFrom?: string; weightsOnly?: boolean } = {}): Promise<FitResult> {
     const c = this.core;
     const cfg = c.config;
     if (c.loss.usesWholeBatch && cfg.gradientAccumulationSteps > 1 && !this.warnedWholeBatch) {
@@ -146,6 +137,7 @@ export class Trainer {
     if (options.signal?.aborted) onAbort();
     const epochs: EpochResult[] = [];
     try {
+      if (options.resumeFrom !== undefined) resume(c, options.resumeFrom, { weightsOnly: options.weightsOnly });
       await callHook(c.callbacks, 'onFitStart', c.view);
       while ((cfg.maxEpochs === undefined || c.state.epoch < cfg.maxEpochs) && !c.shouldStop() && !c.reachedMaxSteps()) {
         const epoch = c.state.epoch;
@@ -156,6 +148,8 @@ export class Trainer {
         epochs.push(result);
         await callHook(c.callbacks, 'onTrainEpochEnd', c.view, result);
       }
+      const ckpt = c.checkpoints?.options;
+      if (ckpt && !c.checkpoints!.savedAt(c.state.step) && (signalled ? ckpt.saveOnSignal : ckpt.saveAtEnd)) this.trainingLoop.saveCheckpoint();
       const reason = c.reason ?? (c.reachedMaxSteps() ? `maxSteps (${cfg.maxSteps}) reached` : `maxEpochs (${cfg.maxEpochs}) reached`);
       const result: FitResult = { epochs, steps: c.state.step, stoppedEarly: c.reason !== null, reason };
       await callHook(c.callbacks, 'onFitEnd', c.view, result);
@@ -190,30 +184,14 @@ export class Trainer {
     return this.validationLoop.predictions(source);
   }
 
-  /** The run's state for a checkpoint: TrainerState and each stateful callback's and extension's state. */
+  /** The run's state for a checkpoint: TrainerState and each stateful callback's state (extensions included). */
   stateDict(): TrainerStateDict {
-    const keys = callbackKeys(this.core.callbacks);
-    const callbacks: Record<string, Record<string, unknown>> = {};
-    this.core.callbacks.forEach((cb, i) => {
-      if (typeof cb.stateDict === 'function') callbacks[keys[i]] = cb.stateDict();
-    });
-    return { state: structuredClone(this.core.state), callbacks };
+    return this.core.stateDict();
   }
 
   /** Restores stateDict(): the counters, then each callback's state by key (a saved key with no callback is an error). */
   loadStateDict(sd: TrainerStateDict): void {
-    if (!sd || typeof sd !== 'object') throw new TypeError(`Trainer.loadStateDict: expected { state, callbacks }, got ${describe(sd)}`);
-    const state = parseTrainerState(sd.state, 'Trainer.loadStateDict: state');
-    const keys = callbackKeys(this.core.callbacks);
-    const saved = sd.callbacks ?? {};
-    const unknown = Object.keys(saved).filter((k) => !keys.includes(k));
-    if (unknown.length) {
-      throw new RangeError(`Trainer.loadStateDict: saved state for callbacks ${unknown.join(', ')}, but this Trainer has ${keys.join(', ') || 'no callbacks'}; give the Trainer the same callbacks as the saved run`);
-    }
-    this.core.callbacks.forEach((cb, i) => {
-      if (saved[keys[i]] !== undefined && typeof cb.loadStateDict === 'function') cb.loadStateDict(saved[keys[i]]);
-    });
-    this.core.state = state;
+    this.core.loadStateDict(sd);
   }
 
   /** Extension states by name, for checkpoints. */

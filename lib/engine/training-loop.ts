@@ -122,9 +122,13 @@ export class TrainingLoop {
           if (c.state.step % c.config.logEveryNSteps === 0) this.logs.refresh();
           const every = c.config.evalEveryNSteps;
           if (every && c.val && c.state.step % every === 0) validation = await this.validation.run(c.val);
+          if (c.checkpoints?.due('step', c.state.step, c.state.epoch) && !next.last) this.saveCheckpoint();
         }
         if (next.last) completed = true;
-        if (c.shouldStop() || c.reachedMaxSteps()) break;
+        // A stop (signal, abort, requestStop) takes effect at the end of the optimizer step in
+        // progress: an accumulation window is finished first, so a checkpoint written on the
+        // way out sits at a step boundary and resumes exactly.
+        if ((c.shouldStop() && c.state.windowMicroBatches === 0) || c.reachedMaxSteps()) break;
         const pause = yieldToEventLoop();
         if (pause) await pause;
       }
@@ -136,7 +140,8 @@ export class TrainingLoop {
       throw new RangeError(`epoch ${epoch + 1} had no batches: the training data yields no batch (an empty dataset, or dropLast with a batchSize above the dataset's size); fix the data or the loader`);
     }
     if (c.state.windowMicroBatches > 0) {
-      // Stopped inside a window: its gradients are dropped, and a resumed run repeats its micro-batches.
+      // Left inside a window (a data wait was interrupted): its gradients are dropped, and a
+      // resumed run repeats its micro-batches.
       c.optimizer.zeroGrad();
       c.accumulator.reset();
       discardWindow(c.state);
@@ -144,9 +149,18 @@ export class TrainingLoop {
     const totals = this.logs.refresh();
     if (completed) recordEpochEnd(c.state);
     if (c.config.evalAtEpochEnd && c.val && !c.stopForced) validation = await this.validation.run(c.val);
+    // At the epoch's end (after its validation, so the best-k metric is this epoch's): the step
+    // schedule's save of the epoch's last update lands here too, with the epoch counted.
+    if (completed && c.checkpoints && (c.checkpoints.due('epoch', c.state.step, c.state.epoch) || c.checkpoints.due('step', c.state.step, c.state.epoch))) this.saveCheckpoint();
     const seconds = (performance.now() - started) / 1000;
     return { epoch, loss: totals.items > 0 ? totals.lossSum / totals.items : NaN, items: totals.items, microBatches: index - resumeAt,
       optimizerSteps: c.state.step - stepsBefore, seconds, throughput: seconds > 0 ? totals.items / seconds : 0, completed, validation };
+  }
+
+  /** Reads the logs (so the checkpoint's metrics are current) and saves. */
+  saveCheckpoint(): string | null {
+    this.logs.refresh();
+    return this.core.saveCheckpoint();
   }
 
   /** Input tokens of a text batch (the elements of its input ids), from the shape: no read. */

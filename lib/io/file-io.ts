@@ -130,7 +130,8 @@ export function removeStaleTemporaries(dir: string): string[] {
     const pid = Number(m[2]);
     if (pid === process.pid || isAlive(pid)) continue;
     try {
-      fs.rmSync(path.join(dir, name), { force: true });
+      // recursive: a checkpoint's temporary folder has the same kind of name
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
       removed.push(name);
     } catch {
       // best effort, see above

@@ -7,8 +7,27 @@
 // The loop is iterative, and every length is checked against the bytes left, so hostile input
 // can neither overflow the stack nor make it allocate more than the stream's own size.
 
-/** What `hooks` see of the stream: Python values mapped to JS ones. */
+/** What `hooks` see of the stream: Python values mapped to JS ones (tuples as PyTuple, lists as plain arrays). */
 export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | Map<PyValue, PyValue> | object;
+
+/**
+ * A Python tuple: an array (it reads, spreads and destructures as one) that io.save writes as a
+ * tuple rather than a list, and that the readers return for tuples, so a round trip keeps them.
+ * Methods that make new arrays (map, filter, slice) return plain arrays.
+ */
+export class PyTuple<T = unknown> extends Array<T> {
+  static override get [Symbol.species](): ArrayConstructor { return Array; }
+}
+
+/** A Python tuple of these items (for io.save: e.g. an optimizer group's betas). */
+export function tuple<T>(items: Iterable<T>): PyTuple<T> {
+  const t = new PyTuple<T>();
+  for (const item of items) t.push(item);
+  return t;
+}
+
+/** The deepest nesting of containers io.save writes and the readers accept (an optimizer state dict needs 4). */
+export const MAX_NESTING = 100;
 
 export interface UnpickleHooks {
   /** A global (module.name) the stream refers to; returns a token for REDUCE, or throws. */
@@ -67,7 +86,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks): PyValue {
     return items;
   };
   const dictOf = (v: PyValue): Map<PyValue, PyValue> => (v instanceof Map ? v : fail(`SETITEM on a ${typeName(v)}, not a dict`));
-  const listOf = (v: PyValue): PyValue[] => (Array.isArray(v) ? v : fail(`APPEND on a ${typeName(v)}, not a list`));
+  const listOf = (v: PyValue): PyValue[] => (Array.isArray(v) && !(v instanceof PyTuple) ? v : fail(`APPEND on a ${typeName(v)}, not a list`));
   const long = (b: Uint8Array): number | bigint => {
     if (b.length > 16) fail(`an integer of ${b.length} bytes is out of range for tensor files`);
     let v = 0n;
@@ -104,11 +123,11 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks): PyValue {
       case 0x54: stack.push(new TextDecoder('latin1').decode(take(u32()))); break; // BINSTRING
       case 0x43: stack.push(take(u8()).slice()); break; // SHORT_BINBYTES
       case 0x42: stack.push(take(u32()).slice()); break; // BINBYTES
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(), a = pop(); stack.push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(), b = pop(), a = pop(); stack.push([a, b, c]); break; } // TUPLE3
-      case 0x74: stack.push(popMark()); break; // TUPLE
+      case 0x29: stack.push(tuple([])); break; // EMPTY_TUPLE
+      case 0x85: stack.push(tuple([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(), a = pop(); stack.push(tuple([a, b])); break; } // TUPLE2
+      case 0x87: { const c = pop(), b = pop(), a = pop(); stack.push(tuple([a, b, c])); break; } // TUPLE3
+      case 0x74: stack.push(tuple(popMark())); break; // TUPLE
       case 0x5d: stack.push([]); break; // EMPTY_LIST
       case 0x6c: stack.push(popMark()); break; // LIST
       case 0x61: { const v = pop(); listOf(top()).push(v); break; } // APPEND
@@ -162,6 +181,7 @@ function tupleOf(v: PyValue, op: string, fail: (p: string) => never): PyValue[] 
 
 export function typeName(v: PyValue): string {
   if (v === null) return 'None';
+  if (v instanceof PyTuple) return 'tuple';
   if (Array.isArray(v)) return 'tuple/list';
   if (v instanceof Map) return 'dict';
   if (v instanceof Uint8Array) return 'bytes';

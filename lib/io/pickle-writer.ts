@@ -1,6 +1,7 @@
 // Emits the protocol-2 pickle opcodes torch.save's data.pkl uses, and nothing else: Python's
 // torch.load (weights_only=True by default since torch 2.6) then sees only allow-listed globals
-// (collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch.<Type>Storage).
+// (collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch.<Type>Storage) and the
+// plain dict, list and tuple opcodes, with the memo (BINPUT/BINGET) for shared values.
 export class PickleWriter {
   private readonly chunks: Buffer[] = [];
 
@@ -20,6 +21,29 @@ export class PickleWriter {
   reduce(): this { return this.raw(0x52); }
   persistentId(): this { return this.raw(0x51); }
   setItems(): this { return this.raw(0x75); }
+  emptyDict(): this { return this.raw(0x7d); }
+  emptyList(): this { return this.raw(0x5d); }
+  appends(): this { return this.raw(0x65); }
+
+  /** Stores the top of the stack in memo slot i (BINPUT, or LONG_BINPUT from 256 on). */
+  put(i: number): this {
+    if (i < 256) return this.raw(0x71, i);
+    const b = Buffer.alloc(5);
+    b[0] = 0x72;
+    b.writeUInt32LE(i, 1);
+    this.chunks.push(b);
+    return this;
+  }
+
+  /** Pushes memo slot i again (BINGET, or LONG_BINGET from 256 on). */
+  get(i: number): this {
+    if (i < 256) return this.raw(0x68, i);
+    const b = Buffer.alloc(5);
+    b[0] = 0x6a;
+    b.writeUInt32LE(i, 1);
+    this.chunks.push(b);
+    return this;
+  }
 
   global(module: string, name: string): this {
     this.chunks.push(Buffer.from(`c${module}\n${name}\n`, 'utf8'));

@@ -3,15 +3,16 @@
 // torch.load's weights_only: OrderedDict, _rebuild_tensor_v2, _rebuild_parameter and the typed
 // storage classes. Each storage is read once, at its offset, and every tensor becomes a view of
 // it with the saved offset, size and stride, so views that shared a storage in Python (a state
-// dict holding `w` and `w[1:]`) share it here too.
+// dict holding `w` and `w[1:]`) share it here too. io.loadValues reads flat state dicts;
+// io.loadObject reads any nesting of dicts, lists and tuples (an optimizer's state_dict()).
 import type { DType } from '../core/dtype.js';
 import { itemSize, tensorFromBytes } from '../core/bytes.js';
 import type { Tensor } from '../core/tensor.js';
 import { torch } from '../core/torch.js';
 import { WeightsFileError } from './errors.js';
-import { readAt, withReadableFile } from './file-io.js';
-import { PickleError, type PyValue, type UnpickleHooks, typeName, unpickle } from './pickle-reader.js';
-import { STORAGE_TYPES } from './torch-save.js';
+import { type ReadableFile, readAt, withReadableFile } from './file-io.js';
+import { MAX_NESTING, PickleError, PyTuple, tuple, type PyValue, type UnpickleHooks, typeName, unpickle } from './pickle-reader.js';
+import { INT_KEY, STORAGE_TYPES } from './torch-save.js';
 import { readTensor } from './tensor-data.js';
 import { ZipArchive } from './zip-reader.js';
 
@@ -29,7 +30,7 @@ class TensorRef {
 }
 
 const isCount = (v: PyValue): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const counts = (v: PyValue): number[] | null => (Array.isArray(v) && v.every(isCount) ? (v as number[]) : null);
+const counts = (v: PyValue): number[] | null => (Array.isArray(v) && v.every(isCount) ? [...(v as number[])] : null);
 
 /** The allow-list: what data.pkl may name and call. Anything else is refused before it is used. */
 function torchHooks(): UnpickleHooks {
@@ -116,17 +117,22 @@ function readPickle(zip: ZipArchive, file: string): PyValue {
   }
 }
 
+/** The archive of a zip-format torch.save file, or a WeightsFileError for anything else. */
+function openArchive(f: ReadableFile, path: string): ZipArchive {
+  const magic = readAt(f, 0, Math.min(4, f.size), 'file start');
+  if (magic.length < 4 || magic.readUInt32LE(0) !== 0x04034b50) {
+    const legacy = magic[0] === 0x80;
+    throw new WeightsFileError(path, '', legacy
+      ? 'is a legacy (pre-1.6, non-zip) torch.save file, which is not supported: in Python, torch.save(torch.load(path), path) rewrites it in the zip format'
+      : 'is not a torch.save file (it does not start with a zip header)');
+  }
+  return ZipArchive.open(f);
+}
+
 /** Name -> value of a torch.save file holding a dict (or OrderedDict); tensors land on the CPU. */
 export function loadValues(path: string): Record<string, LoadedValue> {
   return withReadableFile(path, (f) => {
-    const magic = readAt(f, 0, Math.min(4, f.size), 'file start');
-    if (magic.length < 4 || magic.readUInt32LE(0) !== 0x04034b50) {
-      const legacy = magic[0] === 0x80;
-      throw new WeightsFileError(path, '', legacy
-        ? 'is a legacy (pre-1.6, non-zip) torch.save file, which is not supported: in Python, torch.save(torch.load(path), path) rewrites it in the zip format'
-        : 'is not a torch.save file (it does not start with a zip header)');
-    }
-    const zip = ZipArchive.open(f);
+    const zip = openArchive(f, path);
     const root = readPickle(zip, path);
     const prefix = archivePrefix(zip, path);
     if (!(root instanceof Map)) throw new WeightsFileError(path, `${prefix}/data.pkl`, `holds a ${root instanceof TensorRef ? 'single tensor' : typeName(root)}, not a dict of tensors (a state dict)`);
@@ -214,4 +220,99 @@ export function load(path: string): Record<string, Tensor> {
     throw new WeightsFileError(path, `key "${other[0]}"`, `holds a ${typeof other[1]} (${String(other[1])}), not a tensor; use io.loadValues to read tensors and plain values together`);
   }
   return values as Record<string, Tensor>;
+}
+
+/** What io.loadObject returns: tensors and Python scalars, nested in dicts, lists and tuples. */
+export type LoadedObject =
+  | LoadedValue | Uint8Array | LoadedObject[] | PyTuple<LoadedObject>
+  | Map<LoadedObject, LoadedObject> | { [key: string]: LoadedObject };
+
+/**
+ * The keys a dict keeps as a plain object, or null when only a Map keeps them (the inverse of
+ * io.save's rule): str keys, and below the top level also int keys (as their decimal text); a str
+ * key in integer form below the top, an int key at the top, or any other key (float, tuple, None,
+ * big int) needs a Map.
+ */
+function objectKeys(dict: Map<PyValue, PyValue>, top: boolean): string[] | null {
+  const keys: string[] = [];
+  for (const k of dict.keys()) {
+    if (typeof k === 'string' && (top || !INT_KEY.test(k))) keys.push(k);
+    else if (typeof k === 'number' && !top && Number.isSafeInteger(k) && !Object.is(k, -0)) keys.push(String(k));
+    else return null;
+  }
+  return keys;
+}
+
+const where = (path: string) => path || 'the root value';
+/** A readable path to a value, as `state[0].exp_avg` or `param_groups[0].betas`. */
+const child = (path: string, key: PyValue) => (typeof key === 'string' && !INT_KEY.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${describe(key)}]`);
+
+/**
+ * Any value a torch.save file holds, nested (an optimizer's state_dict(), a checkpoint dict),
+ * built from the same allow-list as io.load (so Python's weights_only files read). Dicts come
+ * back as plain objects when the keys allow (str keys; below the top also int keys, as '0', '1',
+ * ... in ascending order, as JS orders such keys), else as Maps; lists as arrays; tuples as
+ * PyTuple (an array that io.save writes back as a tuple); ints as numbers (bigints beyond 2^53);
+ * floats as numbers (so 1.0 reads as 1 and would be written back as an int); None as null; bytes
+ * as Uint8Array. Values the file shares (one tensor under two names) come back shared. Nesting
+ * deeper than 100 levels and self-containing values are refused with a WeightsFileError.
+ */
+export function loadObject(path: string): LoadedObject {
+  return withReadableFile(path, (f) => {
+    const zip = openArchive(f, path);
+    const root = readPickle(zip, path);
+    const prefix = archivePrefix(zip, path);
+    const fail = (at: string, problem: string): never => { throw new WeightsFileError(path, `${prefix}/data.pkl, ${where(at)}`, problem); };
+    // Pass 1: shape checks (depth, cycles) and the tensors, so a storage's users are known first.
+    const refs = new Map<TensorRef, string>();
+    const seen = new Set<object>(), open = new Set<object>();
+    const visit = (v: PyValue, at: string, depth: number): void => {
+      if (v instanceof TensorRef) return void (refs.has(v) || refs.set(v, where(at)));
+      if (!(Array.isArray(v) || v instanceof Map)) {
+        if (v === null || v instanceof Uint8Array || typeof v !== 'object') return;
+        fail(at, `holds a ${v instanceof Callable || v instanceof StorageType ? 'Python class or function itself' : typeName(v)}, not a value (io.loadObject returns tensors, scalars, dicts, lists and tuples)`);
+      }
+      if (open.has(v)) fail(at, 'contains itself (a cycle), which io.loadObject does not return');
+      if (seen.has(v)) return;
+      if (depth >= MAX_NESTING) fail(at, `is nested deeper than ${MAX_NESTING} levels`);
+      seen.add(v);
+      open.add(v);
+      if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${at}[${i}]`, depth + 1));
+      else for (const [k, x] of v as Map<PyValue, PyValue>) (visit(k, `${at} (a key)`, depth + 1), visit(x, child(at, k), depth + 1));
+      open.delete(v);
+    };
+    visit(root, '', 0);
+    const uses = new Map<StorageRef, number>();
+    for (const ref of refs.keys()) uses.set(ref.storage, (uses.get(ref.storage) ?? 0) + 1);
+    // Pass 2: the JS values, each shared Python object converted once.
+    const storages = new Map<StorageRef, Tensor>();
+    const made: Tensor[] = [];
+    const done = new Map<object, LoadedObject>();
+    const convert = (v: PyValue, top: boolean): LoadedObject => {
+      if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return v as LoadedObject;
+      if (done.has(v)) return done.get(v)!;
+      let out: LoadedObject;
+      if (v instanceof TensorRef) {
+        out = materialize(zip, v, uses.get(v.storage) === 1 ? null : storages, path, refs.get(v)!);
+        made.push(out);
+      } else if (v instanceof PyTuple) out = tuple(v.map((x) => convert(x, false)));
+      else if (Array.isArray(v)) out = v.map((x) => convert(x, false));
+      else {
+        const dict = v as Map<PyValue, PyValue>;
+        const keys = objectKeys(dict, top);
+        const values = [...dict.values()].map((x) => convert(x, false));
+        out = keys ? Object.fromEntries(keys.map((k, i) => [k, values[i]])) : new Map([...dict.keys()].map((k, i) => [convert(k, false), values[i]]));
+      }
+      done.set(v, out);
+      return out;
+    };
+    try {
+      return convert(root, true);
+    } catch (err) {
+      for (const t of made) t.dispose();
+      throw err;
+    } finally {
+      for (const s of storages.values()) s.dispose();
+    }
+  });
 }

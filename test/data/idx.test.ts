@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,17 @@ describe('readIdx', () => {
         expect(Array.from(read.data)).toEqual(expected[dtype]);
       }
     }
+  });
+
+  it('writeIdx writes atomically and names the path it was given when the system refuses', () => {
+    const path = join(dir, 'atomic.idx');
+    data.writeIdx(path, { shape: [2], data: new Uint8Array([1, 2]) });
+    const missing = join(dir, 'no-such-folder', 'x.idx');
+    expect(() => data.writeIdx(missing, { shape: [1], data: new Uint8Array([1]) }))
+      .toThrow(`data.writeIdx: cannot write ${missing}: the folder ${join(dir, 'no-such-folder')} does not exist (ENOENT)`);
+    expect(() => data.writeIdx(path, { shape: [3], data: new Uint8Array([1, 2]) })).toThrow();
+    expect(Array.from(data.readIdx(path).data)).toEqual([1, 2]);
+    expect(readdirSync(dir).filter((f) => f.includes('torchtrain-tmp'))).toEqual([]);
   });
 
   it('round-trips writeIdx for every element type', () => {

@@ -76,7 +76,11 @@ export class ValueMaker {
   readonly pool: object[] = [];
   private readonly poolLimit = 160;
 
-  constructor(readonly rng: Rng, readonly sandbox: Sandbox) {}
+  /**
+   * @param isApiObject whether an object belongs to torchtrain (an instance of an exported class),
+   *   so the pool holds the API's objects, not Node's (a stream the API was handed, say).
+   */
+  constructor(readonly rng: Rng, readonly sandbox: Sandbox, private readonly isApiObject: (o: object) => boolean = () => true) {}
 
   number(): number {
     const r = this.rng;
@@ -216,6 +220,8 @@ export class ValueMaker {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
     if (typeof value === 'function') return;
     if (value instanceof Promise) return;
+    const iterator = typeof (value as { next?: unknown }).next === 'function';
+    if (!(value instanceof Tensor) && !iterator && !this.isApiObject(value as object)) return;
     if (value instanceof Tensor) torch.keep(value);
     if (this.pool.includes(value as object)) return;
     if (this.pool.length >= this.poolLimit) {

@@ -80,7 +80,7 @@ describe('safetensors layout', () => {
       throw new Error('disk full (simulated)');
     })).toThrow(/simulated/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
-    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.torchtrain-tmp-'))).toEqual([]);
     io.saveSafetensors(file, { fresh: torch.zeros(2) });
     expect(Object.keys(io.loadSafetensors(file))).toEqual(['fresh']);
   });

@@ -1,0 +1,104 @@
+// What a checkpoint folder holds, each in a format an independent client reads:
+//   model.safetensors   the model's state dict under PyTorch's names (safetensors, torch)
+//   optimizer.pt        optimizer.state_dict() as PyTorch lays it out (torch.load, weights_only)
+//   scheduler.json      the schedule's state dict (when there is a schedule)
+//   scaler.json         the GradScaler's state dict (when one is enabled)
+//   rng_state.pt        libtorch's CPU generator (torch.get_rng_state()'s bytes) and each CUDA device's
+//   trainer_state.json  TrainerState, callback and extension states, the run's config and TaskSpec,
+//                       the logs at save time, torchtrain's and libtorch's versions
+// and manifest.json, written last (folder.ts).
+import fs from 'node:fs';
+import path from 'node:path';
+import { type GradScaler } from '../amp/grad-scaler.js';
+import { getRngState, info, setRngState } from '../core/runtime.js';
+import { tensor } from '../core/creation.js';
+import { Tensor } from '../core/tensor.js';
+import { loadObject } from '../io/torch-load.js';
+import { save } from '../io/torch-save.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { type Module } from '../nn/module.js';
+import { type Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
+import { type LRScheduler } from '../optim/schedulers/base.js';
+
+export const FILES = {
+  model: 'model.safetensors',
+  optimizer: 'optimizer.pt',
+  scheduler: 'scheduler.json',
+  scaler: 'scaler.json',
+  rng: 'rng_state.pt',
+  trainer: 'trainer_state.json',
+} as const;
+
+/** The run's own state, as the Trainer gives it (kept structural: lib/checkpoint sits beside lib/engine). */
+export interface TrainerSnapshot {
+  state: { step: number; epoch: number };
+  /** Callback and extension states by key (Trainer.stateDict()). */
+  callbacks: Record<string, Record<string, unknown>>;
+  config: unknown;
+  task: unknown;
+  logs: Record<string, number>;
+}
+
+export interface TrainingParts {
+  model: Module;
+  optimizer: Optimizer;
+  scheduler: LRScheduler | null;
+  scaler: GradScaler | null;
+}
+
+const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n';
+
+/** Writes every part into `dir` (a temporary checkpoint folder); returns the file names. */
+export function writeContents(dir: string, parts: TrainingParts, trainer: TrainerSnapshot): string[] {
+  const names: string[] = [];
+  const file = (name: string) => {
+    names.push(name);
+    return path.join(dir, name);
+  };
+  saveSafetensors(file(FILES.model), parts.model.stateDict(), { format: 'pt' });
+  save(file(FILES.optimizer), parts.optimizer.stateDict());
+  if (parts.scheduler) fs.writeFileSync(file(FILES.scheduler), json(parts.scheduler.stateDict()));
+  if (parts.scaler?.isEnabled()) fs.writeFileSync(file(FILES.scaler), json(parts.scaler.stateDict()));
+  save(file(FILES.rng), { cpu: tensor(getRngState(), { dtype: 'uint8' }) });
+  const versions = { torchtrain: info().torchtrainVersion, libtorch: info().libtorchVersion };
+  fs.writeFileSync(file(FILES.trainer), json({ ...trainer, versions }));
+  return names;
+}
+
+/** A checkpoint read back (tensors on the CPU; the caller moves them). */
+export interface CheckpointContents {
+  model: Record<string, Tensor>;
+  optimizer: OptimizerStateDict;
+  scheduler: Record<string, unknown> | null;
+  scaler: Record<string, number> | null;
+  rng: Uint8Array | null;
+  trainer: TrainerSnapshot & { versions?: { torchtrain: string; libtorch: string } };
+}
+
+function readJson<T>(dir: string, name: string, required: boolean): T | null {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) {
+    if (required) throw new Error(`checkpoint ${dir}: ${name} is missing`);
+    return null;
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+/** Reads a (verified) checkpoint folder. */
+export function readContents(dir: string): CheckpointContents {
+  const rngFile = path.join(dir, FILES.rng);
+  const rng = fs.existsSync(rngFile) ? (loadObject(rngFile) as { cpu?: Tensor }).cpu ?? null : null;
+  return {
+    model: loadSafetensors(path.join(dir, FILES.model)),
+    optimizer: loadObject(path.join(dir, FILES.optimizer)) as unknown as OptimizerStateDict,
+    scheduler: readJson(dir, FILES.scheduler, false),
+    scaler: readJson(dir, FILES.scaler, false),
+    rng: rng instanceof Tensor ? (rng.data() as Uint8Array) : null,
+    trainer: readJson<CheckpointContents['trainer']>(dir, FILES.trainer, true)!,
+  };
+}
+
+/** Restores the generator read from a checkpoint. */
+export function restoreRng(rng: Uint8Array | null): void {
+  if (rng) setRngState(rng);
+}

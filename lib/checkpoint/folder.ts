@@ -1,0 +1,129 @@
+// Checkpoint folders on disk: written into a temporary folder beside the final name, every file
+// and the folder fsynced, manifest.json last, then renamed into place; the `latest` pointer is a
+// small file replaced atomically. A kill at any moment leaves either the old set of valid
+// checkpoints or the old set plus the new one, never a damaged one under a checkpoint's name.
+import fs from 'node:fs';
+import path from 'node:path';
+import { FileWriteError, isSystemError } from '../io/errors.js';
+import { removeStaleTemporaries, temporaryName } from '../io/file-io.js';
+import { describeFiles, MANIFEST, type Manifest, verifyFolder } from './manifest.js';
+
+export const LATEST = 'latest';
+const NAME = /^checkpoint-(\d+)$/;
+
+/** The folder name of the checkpoint at an optimizer step. */
+export function checkpointName(step: number): string {
+  return `checkpoint-${step}`;
+}
+
+function fsyncPath(p: string): void {
+  const fd = fs.openSync(p, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } catch (err) {
+    // Some file systems refuse fsync on folders; the rename is then as durable as they make it.
+    if (!isSystemError(err) || (err.code !== 'EINVAL' && err.code !== 'EISDIR')) throw err;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes checkpoint-<step>/ under root: `fill(dir)` writes the files into a temporary folder and
+ * returns their names; then the manifest (sizes and SHA-256) goes last, everything is fsynced and
+ * the folder renamed into place. An existing folder of the same step is replaced (after the new
+ * one is complete). On failure the temporary folder is removed and the error names the checkpoint.
+ */
+export function writeCheckpointFolder(root: string, head: Omit<Manifest, 'files' | 'format' | 'version' | 'createdAt'>,
+  fill: (dir: string) => string[]): string {
+  const final = path.join(root, checkpointName(head.step));
+  const operation = 'checkpoint save';
+  try {
+    fs.mkdirSync(root, { recursive: true });
+  } catch (err) {
+    throw isSystemError(err) ? new FileWriteError(operation, final, err, root) : err;
+  }
+  removeStaleTemporaries(root);
+  const temp = path.join(root, temporaryName(final));
+  try {
+    fs.mkdirSync(temp);
+    const names = fill(temp);
+    for (const name of names) fsyncPath(path.join(temp, name));
+    const manifest: Manifest = { format: 'torchtrain-checkpoint', version: 1, ...head, createdAt: new Date().toISOString(), files: describeFiles(temp, names) };
+    const manifestFile = path.join(temp, MANIFEST);
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+    fsyncPath(manifestFile);
+    fsyncPath(temp);
+    if (fs.existsSync(final)) {
+      // Same step saved again (end of fit right after a periodic save): swap, old one out last.
+      const old = path.join(root, temporaryName(final));
+      fs.renameSync(final, old);
+      fs.renameSync(temp, final);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(temp, final);
+    }
+    fsyncPath(root);
+  } catch (err) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw isSystemError(err) ? new FileWriteError(operation, final, err, root) : err;
+  }
+  return final;
+}
+
+/** Points `latest` at a checkpoint folder (a file holding its name, replaced atomically). */
+export function setLatest(root: string, folder: string): void {
+  const pointer = path.join(root, LATEST);
+  const temp = path.join(root, temporaryName(pointer));
+  fs.writeFileSync(temp, path.basename(folder) + '\n');
+  fsyncPath(temp);
+  fs.renameSync(temp, pointer);
+  fsyncPath(root);
+}
+
+/** The folder `latest` names, or null (no pointer, or it names nothing there). */
+export function readLatest(root: string): string | null {
+  try {
+    const name = fs.readFileSync(path.join(root, LATEST), 'utf8').trim();
+    return NAME.test(name) ? path.join(root, name) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface CheckpointInfo {
+  path: string;
+  step: number;
+  epoch: number;
+  valid: boolean;
+  /** Why it is not valid (absent when valid). */
+  problem?: string;
+  metrics: Record<string, number>;
+}
+
+/**
+ * The checkpoint folders under root, oldest step first, each verified against its manifest
+ * (sizes always; SHA-256 too unless hashes: false).
+ */
+export function list(root: string, options: { hashes?: boolean } = {}): CheckpointInfo[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch (err) {
+    if (isSystemError(err) && err.code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: CheckpointInfo[] = [];
+  for (const name of names) {
+    const m = NAME.exec(name);
+    if (!m) continue;
+    const dir = path.join(root, name);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    const { manifest, problem } = verifyFolder(dir, options);
+    const info: CheckpointInfo = { path: dir, step: Number(m[1]), epoch: manifest?.epoch ?? -1, valid: problem === null, metrics: manifest?.metrics ?? {} };
+    if (problem) info.problem = problem;
+    else if (manifest!.step !== info.step) Object.assign(info, { valid: false, problem: `the manifest says step ${manifest!.step}, the folder's name ${info.step}` });
+    out.push(info);
+  }
+  return out.sort((a, b) => a.step - b.step);
+}

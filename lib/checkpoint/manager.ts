@@ -1,0 +1,149 @@
+// CheckpointManager: when to save (every N steps, N epochs, T minutes, at the end of fit, on a
+// signal), what to keep (the last k and the best k by a monitored metric), and which checkpoint
+// a resume starts from (the newest valid one, saying which it skipped and why).
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseOrThrow } from '../core/validation.js';
+import { dispose } from '../core/scope.js';
+import { loadSafetensors } from '../io/safetensors.js';
+import { type CheckpointContents, FILES, readContents, type TrainerSnapshot, type TrainingParts, writeContents } from './contents.js';
+import { type CheckpointInfo, list, readLatest, setLatest, writeCheckpointFolder } from './folder.js';
+
+export const checkpointOptionsSchema = z.object({
+  /** The folder holding checkpoint-<step>/ folders and the `latest` pointer. */
+  dir: z.string().min(1),
+  everyNSteps: z.number().int().positive().optional(),
+  everyNEpochs: z.number().int().positive().optional(),
+  everyNMinutes: z.number().positive().optional(),
+  /** Keep the newest k checkpoints (default: all). */
+  keepLast: z.number().int().positive().optional(),
+  /** Also keep the best k by `monitor` (default 0). */
+  keepBest: z.number().int().min(0).default(0),
+  monitor: z.string().min(1).default('val/loss'),
+  mode: z.enum(['min', 'max']).default('min'),
+  /** On SIGTERM/SIGINT: finish the current step, save, then exit with 128 + the signal's number. */
+  saveOnSignal: z.boolean().default(true),
+  /** Save when fit() ends (default true). */
+  saveAtEnd: z.boolean().default(true),
+  /** A failed save: 'error' stops the run (default), 'warn' warns and trains on. */
+  onSaveError: z.enum(['error', 'warn']).default('error'),
+}).strict();
+
+export type CheckpointOptionsInput = z.input<typeof checkpointOptionsSchema>;
+export type CheckpointOptions = z.output<typeof checkpointOptionsSchema>;
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+export class CheckpointManager {
+  readonly options: CheckpointOptions;
+  private lastSaveTime = performance.now();
+  private lastSavedStep = -1;
+  /** The checkpoint this run resumed from: never rotated away while the run may fall back on it. */
+  private resumedFrom: string | null = null;
+
+  constructor(options: CheckpointOptionsInput) {
+    this.options = parseOrThrow(checkpointOptionsSchema, options, (issues) => new CheckpointError(`invalid checkpoint options:\n  ${issues.map((i) => i.text).join('\n  ')}`),
+      { root: '(checkpoint)', known: { owner: 'the checkpoint options', keys: Object.keys(checkpointOptionsSchema.shape) } });
+  }
+
+  /** Whether a save is due after an optimizer step (steps and minutes) or at an epoch's end. */
+  due(event: 'step' | 'epoch', step: number, epochsDone: number): boolean {
+    const o = this.options;
+    if (step === this.lastSavedStep) return false;
+    if (event === 'step') {
+      if (o.everyNSteps && step % o.everyNSteps === 0) return true;
+      return o.everyNMinutes !== undefined && performance.now() - this.lastSaveTime >= o.everyNMinutes * 60_000;
+    }
+    return o.everyNEpochs !== undefined && epochsDone % o.everyNEpochs === 0;
+  }
+
+  /** Writes checkpoint-<step>/, points `latest` at it and rotates. Returns its path. */
+  save(parts: TrainingParts, trainer: TrainerSnapshot): string {
+    const { step, epoch } = trainer.state;
+    const metrics = Object.fromEntries(Object.entries(trainer.logs).filter(([, v]) => Number.isFinite(v)));
+    const folder = writeCheckpointFolder(this.options.dir, { step, epoch, metrics }, (dir) => writeContents(dir, parts, trainer));
+    setLatest(this.options.dir, folder);
+    this.lastSaveTime = performance.now();
+    this.lastSavedStep = step;
+    this.rotate();
+    return folder;
+  }
+
+  /** Deletes what keepLast/keepBest do not keep; never `latest`'s target or the resumed-from one. */
+  rotate(): string[] {
+    const o = this.options;
+    if (o.keepLast === undefined) return [];
+    const all = list(o.dir, { hashes: false }).filter((c) => c.valid);
+    const keep = new Set(all.slice(-o.keepLast).map((c) => c.path));
+    if (o.keepBest > 0) {
+      const scored = all.filter((c) => Number.isFinite(c.metrics[o.monitor]));
+      scored.sort((a, b) => (o.mode === 'min' ? a.metrics[o.monitor] - b.metrics[o.monitor] : b.metrics[o.monitor] - a.metrics[o.monitor]));
+      for (const c of scored.slice(0, o.keepBest)) keep.add(c.path);
+    }
+    const latest = readLatest(o.dir);
+    if (latest) keep.add(latest);
+    if (this.resumedFrom) keep.add(this.resumedFrom);
+    const removed: string[] = [];
+    for (const c of all) {
+      if (keep.has(c.path)) continue;
+      fs.rmSync(c.path, { recursive: true, force: true });
+      removed.push(c.path);
+    }
+    return removed;
+  }
+
+  /** Whether the checkpoint of this step was written by this manager already. */
+  savedAt(step: number): boolean {
+    return this.lastSavedStep === step;
+  }
+
+  /** Marks the checkpoint a run resumed from, so rotation keeps it. */
+  markResumedFrom(folder: string): void {
+    this.resumedFrom = path.resolve(folder);
+  }
+}
+
+/**
+ * The checkpoint to resume from: a checkpoint folder (verified), or 'latest' under `dir`: the
+ * newest valid one (`latest`'s target when valid, else the newest valid folder), with the ones
+ * skipped and why. null when 'latest' finds none (a fresh start).
+ */
+export function findResumePoint(spec: string, dir: string | undefined): { folder: string; skipped: CheckpointInfo[] } | null {
+  if (spec !== 'latest') {
+    const folder = path.resolve(spec);
+    const parent = path.dirname(folder);
+    const info = list(parent).find((c) => c.path === folder);
+    if (!info) throw new CheckpointError(`resumeFrom: ${spec} is not a checkpoint folder (expected .../checkpoint-<step>/ with a manifest.json); list them with checkpoint.list(dir)`);
+    if (!info.valid) throw new CheckpointError(`resumeFrom: ${spec} is not a valid checkpoint: ${info.problem}; resume from another (checkpoint.list(dir)) or from 'latest'`);
+    return { folder, skipped: [] };
+  }
+  if (!dir) throw new CheckpointError("resumeFrom: 'latest' needs the Trainer's checkpoint option (checkpoint: { dir }) to know where to look");
+  const all = list(dir);
+  const valid = all.filter((c) => c.valid);
+  if (valid.length === 0) return null;
+  const newest = valid[valid.length - 1];
+  const skipped = all.filter((c) => !c.valid && c.step > newest.step);
+  return { folder: newest.path, skipped };
+}
+
+/** Reads a verified checkpoint. */
+export function loadCheckpoint(folder: string): CheckpointContents {
+  return readContents(folder);
+}
+
+/** Copies a checkpoint's weights into a model (for inference or fine-tuning): strict key and shape checks. */
+export function loadWeights(folder: string, model: TrainingParts['model'], options: { strict?: boolean } = {}): void {
+  const found = findResumePoint(folder, undefined)!;
+  const weights = loadSafetensors(path.join(found.folder, FILES.model));
+  try {
+    model.loadStateDict(weights, options);
+  } finally {
+    dispose(weights);
+  }
+}

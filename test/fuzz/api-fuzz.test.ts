@@ -1,0 +1,33 @@
+// Fuzz of the whole public API (issue 10): every exported function, constructor, method, getter
+// and setter, called with random arguments from a seeded generator, in a child process for a
+// bounded time. JS exceptions are fine; a death by signal, an abnormal exit, an unhandled
+// rejection, or a call that hangs fails the test with the seed, the call and how to repeat it.
+//   TORCHTRAIN_FUZZ_SEED (default: random, printed)  TORCHTRAIN_FUZZ_SECONDS (default 20)
+//   TORCHTRAIN_FUZZ_CALLS (default 100000)  TORCHTRAIN_FUZZ_HANG_SECONDS (default 15)
+//   TORCHTRAIN_FUZZ_ONLY (a regex over target names, e.g. 'Tensor#|torch\.')
+import { describe, expect, it } from 'vitest';
+import { apiTargets } from './api-surface.js';
+import { fuzzOptionsFromEnv, runFuzz } from './fuzz-runner.js';
+
+describe('fuzz of the public API', () => {
+  it('finds the whole surface', () => {
+    const names = new Set(apiTargets().map((t) => t.name));
+    expect(names.size).toBeGreaterThan(600);
+    for (const name of ['torch.zeros', 'torch.ops.call', 'Tensor#add', 'set Tensor#grad', 'new nn.Linear', 'Module#forward', 'new optim.AdamW',
+      'new amp.GradScaler', 'io.loadSafetensors', 'io.load', 'jit.load', 'new data.DataLoader', 'new models.GPT', 'new Trainer', 'losses.get']) {
+      expect(names, name).toContain(name);
+    }
+  });
+
+  const options = fuzzOptionsFromEnv();
+  it(`survives ${options.seconds} s of random calls (seed ${options.seed})`, async () => {
+    console.log(`fuzz: seed ${options.seed} (repeat with TORCHTRAIN_FUZZ_SEED=${options.seed})`);
+    const outcome = await runFuzz(options);
+    if (outcome.summary) {
+      const { calls, returned, threw, targets, errorKinds } = outcome.summary;
+      console.log(`fuzz: ${calls} calls over ${targets} targets: ${returned} returned, ${threw} threw ${JSON.stringify(errorKinds)}`);
+    }
+    expect(outcome.ok, outcome.report).toBe(true);
+    expect(outcome.summary!.calls).toBeGreaterThan(100);
+  }, (options.seconds + 3 * options.hangSeconds + 90) * 1000);
+});
