@@ -90,6 +90,8 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
   private readonly collateRules: CollateRules;
   private readonly collateOptions: CollateOptions;
   private nextEpoch = 0;
+  /** Batches the next iteration passes over (a resumed epoch), without loading them. */
+  private nextSkip = 0;
   private readonly workers: PoolHolder = { pool: undefined };
   /** Iterations running now (started and not finished); non-persistent workers stop at 0. */
   private active = 0;
@@ -153,9 +155,24 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     this.nextEpoch = epoch;
   }
 
+  /**
+   * Makes the next iteration start at batch `n` of its epoch, as a resumed run needs: the
+   * sampler's order is recomputed from the epoch and cut, so the skipped batches are neither
+   * read nor collated (resuming at batch 100,000 costs what resuming at batch 1 does). Returns
+   * false for an iterable dataset, whose position only reading can reach.
+   */
+  skipBatches(n: number): boolean {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`DataLoader.skipBatches: n must be a non-negative integer; got ${n}`);
+    if (!this.sampler) return false;
+    this.nextSkip = n;
+    return true;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<B> {
     const epoch = this.nextEpoch++;
-    return this.run(epoch);
+    const skip = this.nextSkip;
+    this.nextSkip = 0;
+    return this.run(epoch, skip);
   }
 
   /**
@@ -182,14 +199,14 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     await this.close();
   }
 
-  private async *run(epoch: number): AsyncGenerator<B> {
+  private async *run(epoch: number, skip = 0): AsyncGenerator<B> {
     const filtered: FilteredSample[] = [];
     const stop = this.interruption;
     this.active++;
     try {
       if (this.numWorkers === 0 && this.sampler) {
         const dataset = this.dataset as { get(i: number): unknown };
-        for (const indices of this.batchesOf(epoch)) {
+        for (const indices of this.batchesOf(epoch, skip)) {
           // Reading and collating share one scope: samples that are tensors (TensorDataset rows)
           // are freed once stacked, and only the batch moves on, into the consumer's scope.
           const out = await torch.scope(async () => {
@@ -201,7 +218,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
         }
         return;
       }
-      const source = this.numWorkers === 0 ? this.mainThreadStream(stop) : this.sampler ? this.workerBatches(epoch, stop) : this.workerStream(stop);
+      const source = this.numWorkers === 0 ? this.mainThreadStream(stop) : this.sampler ? this.workerBatches(epoch, stop, skip) : this.workerStream(stop);
       for await (const assembled of source) {
         filtered.push(...assembled.filtered);
         if (assembled.indices.length === 0) continue;
@@ -224,10 +241,10 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     return defaultCollate(assembled.samples!, { ...this.collateOptions, indices: assembled.indices }) as B;
   }
 
-  private batchesOf(epoch: number): number[][] {
+  private batchesOf(epoch: number, skip = 0): number[][] {
     const order = this.sampler!.indices(epoch);
     const batches: number[][] = [];
-    for (let i = 0; i < order.length; i += this.batchSize) {
+    for (let i = skip * this.batchSize; i < order.length; i += this.batchSize) {
       const batch = order.slice(i, i + this.batchSize);
       if (batch.length < this.batchSize && this.dropLast) break;
       batches.push(batch);
@@ -288,9 +305,9 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     return this.collate ? null : this.collateOptions;
   }
 
-  private async *workerBatches(epoch: number, stop: Interruption): AsyncGenerator<AssembledBatch> {
+  private async *workerBatches(epoch: number, stop: Interruption, skip = 0): AsyncGenerator<AssembledBatch> {
     const pool = await this.startPool(stop);
-    const batches = this.batchesOf(epoch);
+    const batches = this.batchesOf(epoch, skip);
     const pending = new Map<number, Promise<AssembledBatch>>();
     let sent = 0;
     // Closures here must not hold `this`: a request left in a worker would keep the loader alive.

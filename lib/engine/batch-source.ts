@@ -8,7 +8,13 @@ import { type Batch } from '../loss/types.js';
  * `yieldsFreshBatches` is true (the DataLoader) makes new tensors for every batch, and the loops
  * dispose them after use; other sources' tensors are left alone (they may be reused).
  */
-export type BatchSource = (AsyncIterable<Batch> | Iterable<Batch>) & { length?: number; setEpoch?(epoch: number): void; yieldsFreshBatches?: boolean };
+export type BatchSource = (AsyncIterable<Batch> | Iterable<Batch>) & {
+  length?: number;
+  setEpoch?(epoch: number): void;
+  yieldsFreshBatches?: boolean;
+  /** Makes the next iteration start at batch n without reading the ones before (false: not supported). */
+  skipBatches?(n: number): boolean;
+};
 
 /** Frees a batch after its step when its source made it for that step alone. */
 export function releaseBatch(source: BatchSource, batch: Batch): void {

@@ -89,9 +89,11 @@ export class TrainingLoop {
     let index = resumeAt;
     let completed = false;
     let validation: Record<string, number> | undefined;
+    // A DataLoader passes over a resumed epoch's batches without loading them; other sources are read and dropped.
+    const fastSkip = resumeAt > 0 && typeof c.train.skipBatches === 'function' && c.train.skipBatches(resumeAt);
     const batches = new LookaheadIterator(c.train);
     try {
-      for (let skipped = 0; skipped < resumeAt; skipped++) {
+      for (let skipped = 0; !fastSkip && skipped < resumeAt; skipped++) {
         const pending = batches.next();
         const next = pending instanceof Promise ? await pending : pending;
         if (!next) throw new RangeError(`epoch ${epoch + 1} was interrupted after ${resumeAt} batches, but its data now has only ${skipped}: the training data changed between runs`);

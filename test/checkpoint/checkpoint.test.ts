@@ -154,3 +154,32 @@ describe('exact resume', () => {
     expect(t.step).toBe(5);
   });
 });
+
+describe('the data position', () => {
+  it('resuming 100,000 batches into an epoch reads only the batches it trains on', async () => {
+    let reads = 0;
+    const big = {
+      length: 1_000_000,
+      get(i: number) {
+        reads++;
+        return { x: [i % 7, 1, 2, 3].map(Number), y: [i % 3] };
+      },
+    };
+    const source = new data.DataLoader(big, { batchSize: 4, shuffle: true, seed: 1 });
+    const trainer = new Trainer({ model: model(), task, train: source, config: { maxSteps: 100_002, evalAtEpochEnd: false, schedule: { name: 'constant' } } });
+    const saved = trainer.stateDict();
+    trainer.loadStateDict({ ...saved, state: { ...saved.state, step: 100_000, batchInEpoch: 100_000, microBatches: 100_000 } });
+    const counter = new (class extends DefaultHooks {
+      first: number[] = [];
+      override onTrainBatchStart(_t: unknown, batch: Record<string, unknown>) { this.first.push(...((batch.y as Tensor).flatten().tolist() as number[])); }
+    })();
+    trainer.core.callbacks.push(counter);
+    await trainer.fit();
+    expect(trainer.step).toBe(100_002);
+    // two batches trained on, and the one the loop reads ahead: 3 x 4 samples of a million
+    expect(reads).toBe(12);
+    // the batches are the epoch's batches 100,000 and 100,001 in the shuffled order
+    const order = new data.RandomSampler(1_000_000, { seed: 1 }).indices(0).slice(400_000, 400_008);
+    expect(counter.first).toEqual(order.map((i) => i % 3));
+  });
+});
