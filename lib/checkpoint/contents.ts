@@ -15,6 +15,7 @@ import { tensor } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
 import { loadObject } from '../io/torch-load.js';
 import { save } from '../io/torch-save.js';
+import { tuple } from '../io/pickle-reader.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { type Module } from '../nn/module.js';
 import { type Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
@@ -56,7 +57,9 @@ export function writeContents(dir: string, parts: TrainingParts, trainer: Traine
     return path.join(dir, name);
   };
   saveSafetensors(file(FILES.model), parts.model.stateDict(), { format: 'pt' });
-  save(file(FILES.optimizer), parts.optimizer.stateDict());
+  // PyTorch keeps betas as a tuple; a list would load too, but the file should be what torch.save writes.
+  const sd = parts.optimizer.stateDict();
+  save(file(FILES.optimizer), { ...sd, param_groups: sd.param_groups.map((g) => (Array.isArray(g.betas) ? { ...g, betas: tuple(g.betas) } : g)) });
   if (parts.scheduler) fs.writeFileSync(file(FILES.scheduler), json(parts.scheduler.stateDict()));
   if (parts.scaler?.isEnabled()) fs.writeFileSync(file(FILES.scaler), json(parts.scaler.stateDict()));
   save(file(FILES.rng), { cpu: tensor(getRngState(), { dtype: 'uint8' }) });

@@ -51,7 +51,7 @@ describe('checkpoint folders', () => {
     expect(state.versions.libtorch).toBe(torch.info().libtorchVersion);
     expect(found.at(-1)!.metrics['val/loss']).toBeGreaterThan(0);
     if (!py) return;
-    const theirs = await py.run<{ keys: string[]; groups: number; stateKeys: number[]; rng: number; lr: number }>(`
+    const theirs = await py.run<{ betasTuple: boolean; keys: string[]; groups: number; stateKeys: number[]; rng: number; lr: number }>(`
 import torch, safetensors.torch
 sd = safetensors.torch.load_file(${JSON.stringify(path.join(last, 'model.safetensors'))})
 m = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Dropout(0.2), torch.nn.Linear(16, 1))
@@ -60,9 +60,10 @@ opt_sd = torch.load(${JSON.stringify(path.join(last, 'optimizer.pt'))})
 opt = torch.optim.AdamW([{"params": [m[0].weight, m[3].weight]}, {"params": [m[0].bias, m[3].bias]}])
 opt.load_state_dict(opt_sd)
 rng = torch.load(${JSON.stringify(path.join(last, 'rng_state.pt'))})
-out = {"keys": sorted(sd.keys()), "groups": len(opt_sd["param_groups"]), "stateKeys": sorted(opt_sd["state"].keys()), "rng": int(rng["cpu"].numel()), "lr": opt.param_groups[0]["lr"]}
+out = {"betasTuple": isinstance(opt_sd["param_groups"][0]["betas"], tuple), "keys": sorted(sd.keys()), "groups": len(opt_sd["param_groups"]), "stateKeys": sorted(opt_sd["state"].keys()), "rng": int(rng["cpu"].numel()), "lr": opt.param_groups[0]["lr"]}
 `);
     expect(theirs.keys).toEqual(['0.bias', '0.weight', '3.bias', '3.weight']);
+    expect(theirs.betasTuple).toBe(true);
     expect(theirs.groups).toBe(2);
     expect(theirs.stateKeys).toEqual([0, 1, 2, 3]);
     expect(theirs.rng).toBe(torch.getRngState().length);

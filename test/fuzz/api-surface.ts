@@ -2,7 +2,30 @@
 // jit, data, losses, models, engine, task, metrics) and lists every function, every class's
 // constructor and static functions, and every method, getter and setter on its prototype chain
 // (Tensor's included). Nothing is listed by hand, so a new export is fuzzed the day it lands.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as api from '../../lib/index.js';
+
+const LIB = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lib');
+
+/**
+ * 'Class#member' for every TypeScript `private` or `protected` member in lib/: not public API, so
+ * not fuzzed (at run time they sit on the prototype beside the public ones).
+ */
+export function nonPublicMembers(): Set<string> {
+  const out = new Set<string>();
+  const files = readdirSync(LIB, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
+    const text = readFileSync(path.join(LIB, file), 'utf8');
+    const classes = [...text.matchAll(/\bclass\s+(\w+)/g)].map((m) => ({ name: m[1], at: m.index! }));
+    for (const m of text.matchAll(/^\s+(?:private|protected)\s+(?:static\s+)?(?:readonly\s+)?(?:async\s+)?(?:\*\s*)?(?:(?:get|set)\s+)?(\w+)\s*[(<:=;!?]/gm)) {
+      const owner = classes.filter((c) => c.at < m.index!).pop();
+      if (owner) out.add(`${owner.name}#${m[1]}`);
+    }
+  }
+  return out;
+}
 
 export type TargetKind = 'call' | 'construct' | 'method' | 'get' | 'set';
 
@@ -17,6 +40,7 @@ export interface Target {
   cls?: abstract new (...args: never[]) => unknown;
 }
 
+const HIDDEN = nonPublicMembers();
 const SKIP_STATIC = new Set(['length', 'name', 'prototype', 'caller', 'arguments']);
 
 export function isClass(fn: unknown): fn is abstract new (...args: never[]) => unknown {
@@ -28,14 +52,14 @@ function keyName(key: string | symbol): string {
 }
 
 /** Methods, getters and setters of a prototype chain, each listed once, under the class that defines it. */
-export function prototypeTargets(cls: abstract new (...args: never[]) => unknown, seenMembers: Set<string>): Target[] {
+export function prototypeTargets(cls: abstract new (...args: never[]) => unknown, seenMembers: Set<string>, hidden = HIDDEN): Target[] {
   const out: Target[] = [];
   for (let p = cls.prototype as object | null; p && p !== Object.prototype && p !== Function.prototype; p = Object.getPrototypeOf(p)) {
     const owner = (p as { constructor?: abstract new (...args: never[]) => unknown }).constructor ?? cls;
     for (const key of Reflect.ownKeys(p)) {
       if (key === 'constructor') continue;
       const id = `${owner.name}#${keyName(key)}`;
-      if (seenMembers.has(id)) continue;
+      if (seenMembers.has(id) || hidden.has(id)) continue;
       seenMembers.add(id);
       const d = Object.getOwnPropertyDescriptor(p, key)!;
       if (typeof d.value === 'function') out.push({ name: id, kind: 'method', fn: d.value, cls: owner });
@@ -61,7 +85,7 @@ export function apiTargets(root: Record<string, unknown> = api as unknown as Rec
         seenClasses.add(value);
         out.push({ name: `new ${path}`, kind: 'construct', fn: value as never });
         for (const key of Reflect.ownKeys(value)) {
-          if (typeof key === 'string' && SKIP_STATIC.has(key)) continue;
+          if (typeof key === 'string' && (SKIP_STATIC.has(key) || HIDDEN.has(`${value.name}#${key}`))) continue;
           const d = Object.getOwnPropertyDescriptor(value, key)!;
           if (typeof d.value === 'function' || (d.value && typeof d.value === 'object')) visit(d.value, `${path}.${keyName(key)}`, value, depth + 1);
         }

@@ -9,7 +9,7 @@ import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Tensor, torch } from '../../lib/index.js';
-import { apiTargets, type Target } from './api-surface.js';
+import { apiTargets, nonPublicMembers, type Target } from './api-surface.js';
 import { recipeArgs } from './recipes.js';
 import { Rng, ValueMaker, describeValue } from './random-values.js';
 import { prepareSandbox } from './sandbox.js';
@@ -24,10 +24,12 @@ const dir = env.TORCHTRAIN_FUZZ_DIR!;
 const verbose = env.TORCHTRAIN_FUZZ_VERBOSE === '1';
 const memoryMb = Number(env.TORCHTRAIN_FUZZ_MEMORY_MB ?? 3072);
 
-// An address-space limit above what the process maps now: allocations of gigabytes then fail
-// inside libtorch (an OutOfMemoryError, which is fine) instead of swapping a shared machine.
-const vmKb = Number(/VmSize:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
-if (vmKb && memoryMb > 0) spawnSync('prlimit', [`--pid=${process.pid}`, `--as=${(vmKb + memoryMb * 1024) * 1024}`]);
+// A data-size limit (RLIMIT_DATA: private writable memory) above what the process uses now:
+// allocations of gigabytes then fail inside libtorch (an OutOfMemoryError, which is fine)
+// instead of swapping a shared machine. (Not RLIMIT_AS: WebAssembly, which a DataLoader
+// worker's loader uses, reserves gigabytes of address space it never touches.)
+const dataKb = Number(/VmData:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+if (dataKb && memoryMb > 0) spawnSync('prlimit', [`--pid=${process.pid}`, `--data=${(dataKb + memoryMb * 1024) * 1024}`]);
 
 const sandbox = prepareSandbox(dir);
 process.chdir(dir);
@@ -87,6 +89,7 @@ function instanceFor(t: Target): unknown {
   }
 }
 
+const hidden = nonPublicMembers();
 const memberCache = new Map<object, (string | symbol)[]>();
 /** A random method or accessor of an object the fuzz holds (iterators, results, modules, ...). */
 function poolMember(): { self: object; key: string | symbol; d: PropertyDescriptor } | undefined {
@@ -96,7 +99,10 @@ function poolMember(): { self: object; key: string | symbol; d: PropertyDescript
   let keys = proto ? memberCache.get(proto) : undefined;
   if (!keys) {
     keys = [];
-    for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) keys.push(...Reflect.ownKeys(p).filter((k) => k !== 'constructor'));
+    for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+      const owner = (p as { constructor?: { name?: string } }).constructor?.name;
+      keys.push(...Reflect.ownKeys(p).filter((k) => k !== 'constructor' && !hidden.has(`${owner}#${String(k)}`)));
+    }
     if (proto) memberCache.set(proto, keys);
   }
   const own = Object.keys(self).filter((k) => typeof (self as Record<string, unknown>)[k] === 'function');
