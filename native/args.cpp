@@ -42,11 +42,13 @@ bool fitsDtype(int64_t v, c10::ScalarType t) {
 bool fitsDtype(double v, c10::ScalarType t) {
   if (!c10::isIntegralType(t, /*includeBool=*/false)) return true;
   if (!std::isfinite(v)) return false;
+  // torch 2.x's bounds: the lowest value itself up to (not including) max + 1, so 127.9 truncates
+  // to 127 but -128.5 is refused (1.13 also refused 127.9).
   switch (t) {
-    case at::kByte: return v >= 0 && v <= 255;
-    case at::kChar: return v >= INT8_MIN && v <= INT8_MAX;
-    case at::kShort: return v >= INT16_MIN && v <= INT16_MAX;
-    case at::kInt: return v >= INT32_MIN && v <= INT32_MAX;
+    case at::kByte: return v >= 0 && v < 256.0;
+    case at::kChar: return v >= INT8_MIN && v < INT8_MAX + 1.0;
+    case at::kShort: return v >= INT16_MIN && v < INT16_MAX + 1.0;
+    case at::kInt: return v >= INT32_MIN && v < INT32_MAX + 1.0;
     default: return v >= -kTwoTo63 && v < kTwoTo63;
   }
 }

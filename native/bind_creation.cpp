@@ -76,12 +76,13 @@ TT_BINDING(fromData) {
   std::vector<int64_t> shape = shapeArg(a, 2);
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
+  std::string caller = a.has(5) ? a.string(5) : std::string(a.fn());
   if (count != static_cast<int64_t>(arr.ElementLength()))
-    a.rangeError(2, "holds " + std::to_string(count) + " elements but the data has " + std::to_string(arr.ElementLength()));
+    throw tt::ArgError(tt::ArgError::Range, caller + ": the shape holds " + std::to_string(count) + " elements but the data has " +
+                                                std::to_string(arr.ElementLength()));
   at::ScalarType target = a.has(1) ? a.dtype(1) : source;
   void* data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-  if (target != source && c10::isIntegralType(target, /*includeBool=*/false))
-    checkElementsFit(data, source, count, target, shape, a.has(5) ? a.string(5) : std::string(a.fn()));
+  if (target != source && c10::isIntegralType(target, /*includeBool=*/false)) checkElementsFit(data, source, count, target, shape, caller);
   at::Tensor view = at::from_blob(data, shape, at::TensorOptions().dtype(source));
   auto opts = at::TensorOptions().dtype(target);
   if (a.has(3)) opts = opts.device(a.device(3));

@@ -59,7 +59,14 @@ TT_BINDING(item) {
                                 "item() needs exactly one element");
   c10::Scalar s = t.item();
   if (s.isBoolean()) return Napi::Boolean::New(a.env(), s.toBool());
-  if (s.isIntegral(false)) return Napi::Number::New(a.env(), static_cast<double>(s.toLong()));
+  if (s.isIntegral(false)) {
+    int64_t v = s.toLong();
+    // Beyond 2^53 a JS number would round (silently, to another integer).
+    if (v > (int64_t(1) << 53) || v < -(int64_t(1) << 53))
+      throw tt::ArgError(tt::ArgError::Range, "item: the value " + std::to_string(v) +
+                                                  " is beyond 2^53, where a JavaScript number cannot hold it exactly; read it with itemBigInt()");
+    return Napi::Number::New(a.env(), static_cast<double>(v));
+  }
   return Napi::Number::New(a.env(), s.toDouble());
 }
 

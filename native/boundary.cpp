@@ -228,7 +228,10 @@ void throwCurrentException(napi_env env, const char* fn) noexcept {
     } catch (const std::bad_alloc& e) {
       throwTorch(env, fn, std::string("out of memory (") + e.what() + ")", e.what(), true);
     } catch (const std::exception& e) {
-      throwTorch(env, fn, e.what(), e.what(), false);
+      // c10's checked_convert reports overflow as a std::runtime_error.
+      std::string overflow = overflowText(e.what());
+      if (!overflow.empty()) throwJs(env, JsError::Range, fn, std::string(fn) + ": " + overflow, e.what(), "");
+      else throwTorch(env, fn, e.what(), e.what(), false);
     } catch (...) {
       throwTorch(env, fn, "unknown C++ exception", "", false);
     }

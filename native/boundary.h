@@ -106,7 +106,8 @@ IntRead readInt64(const Napi::Value& v, int64_t* out);
 int64_t tensorBytes(const at::Tensor& t);
 // PyTorch's rule for putting a value into an integer dtype (c10::overflows): an integer must lie in
 // the dtype's range (uint8 also takes -255..-1, which wrap, as in PyTorch); a float must be finite
-// and in range before truncation (127.9 fits int8, -128.5 does not). Floating and bool dtypes take
+// and at least the dtype's lowest value and below its max + 1 (127.9 fits int8 as 127,
+// -128.5 does not), as in torch 2.x. Floating and bool dtypes take
 // anything.
 bool fitsDtype(int64_t v, c10::ScalarType t);
 bool fitsDtype(double v, c10::ScalarType t);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/validation.js';
 import { dispose } from '../core/scope.js';
 import { loadSafetensors } from '../io/safetensors.js';
+import { temporaryName } from '../io/file-io.js';
 import { type CheckpointContents, FILES, readContents, type TrainerSnapshot, type TrainingParts, writeContents } from './contents.js';
 import { type CheckpointInfo, list, readLatest, setLatest, writeCheckpointFolder } from './folder.js';
 
@@ -67,10 +68,12 @@ export class CheckpointManager {
   save(parts: TrainingParts, trainer: TrainerSnapshot): string {
     const { step, epoch } = trainer.state;
     const metrics = Object.fromEntries(Object.entries(trainer.logs).filter(([, v]) => Number.isFinite(v)));
+    // One attempt per step: a save that failed (onSaveError 'warn') is not tried again at the same
+    // step by the epoch-end or end-of-fit save (a second full write, a second warning).
+    this.lastSavedStep = step;
     const folder = writeCheckpointFolder(this.options.dir, { step, epoch, metrics }, (dir) => writeContents(dir, parts, trainer));
     setLatest(this.options.dir, folder);
     this.lastSaveTime = performance.now();
-    this.lastSavedStep = step;
     this.rotate();
     return folder;
   }
@@ -92,13 +95,17 @@ export class CheckpointManager {
     const removed: string[] = [];
     for (const c of all) {
       if (keep.has(c.path)) continue;
-      fs.rmSync(c.path, { recursive: true, force: true });
+      // Renamed out of the way first: a kill during the removal leaves a temporary folder (the
+      // next save removes it), never a half-deleted folder under a checkpoint's name.
+      const doomed = path.join(o.dir, temporaryName(c.path));
+      fs.renameSync(c.path, doomed);
+      fs.rmSync(doomed, { recursive: true, force: true });
       removed.push(c.path);
     }
     return removed;
   }
 
-  /** Whether the checkpoint of this step was written by this manager already. */
+  /** Whether the checkpoint of this step was written (or its write tried and failed) by this manager already. */
   savedAt(step: number): boolean {
     return this.lastSavedStep === step;
   }

@@ -12,6 +12,14 @@ import { OWNED_BY_SCOPE, type ScopedValue, disposeTensor, setTensorPredicate, tr
 export type Scalar = number | boolean;
 export type NestedArray<T> = T | NestedArray<T>[];
 
+// An int64 element as a number, refused where a number would round it to another integer.
+function exactNumber(v: bigint, index: number): number {
+  if (v > 2n ** 53n || v < -(2n ** 53n)) {
+    throw new RangeError(`tolist: element ${index} (flat) is ${v}, beyond 2^53, where a JavaScript number cannot hold it exactly; read int64 values with data() (a BigInt64Array)`);
+  }
+  return Number(v);
+}
+
 export class Tensor implements ScopedValue {
   // `declare`: the fields are assigned in the constructor only. A class-field declaration would
   // first define them as undefined and then change their representation, which makes every
@@ -102,13 +110,17 @@ export class Tensor implements ScopedValue {
     return viewBytes(dtype, native.toBuffer(this._h));
   }
 
-  /** The elements as nested arrays (int64 as numbers, bool as booleans), like Tensor.tolist(). */
+  /**
+   * The elements as nested arrays (int64 as numbers, bool as booleans), like Tensor.tolist(). An
+   * int64 element beyond 2^53, which a number cannot hold exactly, is a RangeError: read those
+   * with data() (a BigInt64Array).
+   */
   tolist(): NestedArray<number | boolean> {
     const dtype = this.dtype;
     const flat = this.data();
     const convert: (i: number) => number | boolean =
       dtype === 'bool' ? (i) => flat[i] !== 0
-      : dtype === 'int64' ? (i) => Number((flat as BigInt64Array)[i])
+      : dtype === 'int64' ? (i) => exactNumber((flat as BigInt64Array)[i], i)
       : (i) => (flat as Float32Array)[i];
     const shape = this.shape;
     if (shape.length === 0) return convert(0);
@@ -121,7 +133,7 @@ export class Tensor implements ScopedValue {
     return build(0);
   }
 
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor (an int64 beyond 2^53 is a RangeError: use itemBigInt()). */
   item(): number;
   item<T extends number | boolean>(): T;
   item(): number | boolean {

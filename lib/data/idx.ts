@@ -33,6 +33,8 @@ function isGzip(bytes: Uint8Array): boolean {
 
 /** Reads an IDX file (gzipped or not) into its shape and a typed array of its elements. */
 export function readIdx(path: string): IdxArray {
+  // A number would be read as a file descriptor (readIdx(0) waits on stdin forever).
+  if (typeof path !== 'string') throw new TypeError(`readIdx: path must be a string (a file path), got ${typeof path}`);
   return parseIdx(readFileSync(path), path);
 }
 

@@ -88,6 +88,8 @@ export class TextCorpus implements MapDataset<TextCorpusSample>, WorkerConstruct
 
   /** Reads a UTF-8 text file. */
   static fromFile(path: string, options: TextCorpusOptions): TextCorpus {
+    // A number would be read as a file descriptor (fromFile(0) waits on stdin forever).
+    if (typeof path !== 'string') throw new TypeError(`TextCorpus.fromFile: path must be a string (a file path), got ${typeof path}`);
     return new TextCorpus(readFileSync(path, 'utf8'), options);
   }
 

@@ -31,7 +31,7 @@ export function resume(c: TrainerCore, spec: string, options: { weightsOnly?: bo
   const saved: CheckpointContents = loadCheckpoint(point.folder);
   try {
     const savedTask = JSON.stringify(saved.trainer.task), task = JSON.stringify(c.task);
-    if (savedTask !== task) {
+    if (savedTask !== task && !options.weightsOnly) {
       throw new CheckpointError(`checkpoint ${point.folder} was trained on another TaskSpec:\n  saved: ${savedTask}\n  now:   ${task}\n  give the Trainer the same task, or load only the weights (fit({ resumeFrom, weightsOnly: true }) or checkpoint.loadWeights)`);
     }
     try {
@@ -42,6 +42,12 @@ export function resume(c: TrainerCore, spec: string, options: { weightsOnly?: bo
     if (options.weightsOnly) {
       c.checkpoints?.markResumedFrom(point.folder);
       return point.folder;
+    }
+    // optimizer.pt does not say which optimizer wrote it (PyTorch's layout), and another one
+    // may load it without complaint (SGD takes AdamW's state): the saved config says.
+    const savedOptimizer = (saved.trainer.config as { optimizer?: { name?: string } } | undefined)?.optimizer?.name;
+    if (savedOptimizer !== undefined && savedOptimizer !== c.config.optimizer.name) {
+      throw new CheckpointError(`checkpoint ${point.folder} holds the state of the '${savedOptimizer}' optimizer; this run's is '${c.config.optimizer.name}'; use the same optimizer (config.optimizer.name), or resume the weights only (weightsOnly: true)`);
     }
     try {
       c.optimizer.loadStateDict(saved.optimizer);

@@ -9,6 +9,7 @@
 // a flat line of live tensors.
 import { scope } from '../core/scope.js';
 import { type Tensor } from '../core/tensor.js';
+import { DataLoaderInterrupted } from '../data/errors.js';
 import { type Batch } from '../loss/types.js';
 import { batchRows, LookaheadIterator, releaseBatch, toDevice } from './batch-source.js';
 import { callHook, type EpochResult } from './hooks.js';
@@ -100,8 +101,10 @@ export class TrainingLoop {
         releaseBatch(c.train, next.batch);
       }
       for (;;) {
+        // A sync source (an array) costs no promise per batch.
         const pending = batches.next();
-        const next = pending instanceof Promise ? await pending : pending;
+        const next = pending instanceof Promise ? await this.awaitBatch(pending) : pending;
+        if (next === 'interrupted') break;
         if (!next) {
           completed = true;
           break;
@@ -136,7 +139,9 @@ export class TrainingLoop {
       }
     } finally {
       // Like for-of's break: lets a DataLoader stop its workers and generators run their finally.
-      await batches.close(c.train);
+      await batches.close(c.train).catch((err: unknown) => {
+        if (!(err instanceof DataLoaderInterrupted)) throw err;
+      });
     }
     if (index === 0 && completed) {
       throw new RangeError(`epoch ${epoch + 1} had no batches: the training data yields no batch (an empty dataset, or dropLast with a batchSize above the dataset's size); fix the data or the loader`);
@@ -157,6 +162,19 @@ export class TrainingLoop {
     const seconds = (performance.now() - started) / 1000;
     return { epoch, loss: totals.items > 0 ? totals.lossSum / totals.items : NaN, items: totals.items, microBatches: index - resumeAt,
       optimizerSteps: c.state.step - stepsBefore, seconds, throughput: seconds > 0 ? totals.items / seconds : 0, completed, validation };
+  }
+
+  /**
+   * The next batch; 'interrupted' when a signal interrupted the wait for it (a DataLoader stuck on
+   * a worker): the run then ends like any stop, with its hooks and its checkpoint.
+   */
+  private async awaitBatch(pending: Promise<{ batch: Batch; last: boolean } | null>): Promise<{ batch: Batch; last: boolean } | null | 'interrupted'> {
+    try {
+      return await pending;
+    } catch (err) {
+      if (err instanceof DataLoaderInterrupted && this.core.shouldStop()) return 'interrupted';
+      throw err;
+    }
   }
 
   /** Reads the logs (so the checkpoint's metrics are current) and saves. */

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { native } from '../../lib/core/addon.js';
 import { OutOfMemoryError, TorchError, torch } from '../../lib/index.js';
+import { checkedSize } from '../../lib/core/validation.js';
 
 // Functions that take no required arguments (extra ones are ignored, as in JS).
 const NO_ARGS = new Set(['info', 'memory', 'getNumThreads', 'getNumInteropThreads', 'cudaIsAvailable', 'cudaDeviceCount',
@@ -167,5 +168,40 @@ describe('each kind of mistake gets a clear error', () => {
 
   it('the process is alive and consistent afterwards', () => {
     expect(x.add(1).sum().item()).toBe(12);
+  });
+});
+
+describe('errors name the right op and class', () => {
+  it('torch.keep of a disposed tensor says so, in keep (it said "dtype" through a later read)', () => {
+    const t = torch.ones([2]);
+    t.dispose();
+    expect(() => torch.keep(t)).toThrow(TypeError);
+    expect(() => torch.keep(t)).toThrow(/^torch\.keep: the tensor was already disposed/);
+  });
+
+  it('torch.tensor names itself, not the native fromData underneath', () => {
+    expect(() => torch.tensor(new Float32Array(3), { shape: [2, 2] })).toThrow(new RangeError('tensor: the shape holds 4 elements but the data has 3'));
+  });
+
+  it('a failed CPU allocation is an OutOfMemoryError, as the README promises', () => {
+    for (const make of [() => torch.empty([2 ** 40]), () => torch.ones([2 ** 20, 2 ** 20]), () => torch.zeros([2 ** 38], { dtype: 'float64' })]) {
+      let error: unknown;
+      try {
+        make();
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(OutOfMemoryError);
+      expect(error).toBeInstanceOf(TorchError);
+      expect((error as Error).message).toMatch(/^(empty|ones|zeros): .*allocate/);
+    }
+  });
+
+  it('checkedSize names the layer and its argument (where empty() would name only its own)', () => {
+    expect(() => checkedSize(-1, 'nn.Linear', 'inFeatures')).toThrow(new RangeError('nn.Linear: inFeatures must be a non-negative integer, got -1'));
+    expect(() => checkedSize(2.5, 'nn.Linear', 'outFeatures')).toThrow(/outFeatures must be a non-negative integer, got 2\.5/);
+    expect(() => checkedSize(NaN, 'nn.Embedding', 'numEmbeddings')).toThrow(/got NaN/);
+    expect(() => checkedSize('3', 'nn.Linear', 'inFeatures')).toThrow(TypeError);
+    expect(checkedSize(0, 'nn.Linear', 'inFeatures')).toBe(0);
   });
 });

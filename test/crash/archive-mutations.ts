@@ -1,9 +1,9 @@
-// Damaged copies of the archives torchtrain reads: safetensors files and zip archives (torch.save
-// files and TorchScript modules). Each mutation is a pure function of a seed: truncations,
+// Damaged copies of the files torchtrain reads: safetensors files, zip archives (torch.save
+// files and TorchScript modules), IDX arrays (plain and gzipped) and JSON lines. Each mutation is a pure function of a seed: truncations,
 // bit flips at random offsets, zero-length and short records, swapped records, and declared
 // sizes and offsets far past the end of the file. A zip is parsed and rebuilt here (stored
 // entries, fresh CRCs, so damage to a record gets past the zip's own checks and reaches the reader).
-import { crc32 } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { Rng } from '../fuzz/random-values.js';
 
 export interface Mutant {
@@ -14,7 +14,9 @@ export interface Mutant {
   mustRefuse: boolean;
 }
 
-interface ZipEntry { name: string; data: Buffer; centralAt: number; localAt: number }
+/** A zip record: its bytes as stored; `method`, `crc` and `size` describe compressed ones (jit.save deflates code). */
+interface ZipRecord { name: string; data: Buffer; method?: number; crc?: number; size?: number }
+interface ZipEntry extends ZipRecord { centralAt: number; localAt: number }
 
 export function zipEntries(zip: Buffer): ZipEntry[] {
   const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
@@ -23,41 +25,48 @@ export function zipEntries(zip: Buffer): ZipEntry[] {
   let at = zip.readUInt32LE(eocd + 16);
   const out: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
-    const size = zip.readUInt32LE(at + 20);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const stored = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 24);
     const nameLen = zip.readUInt16LE(at + 28);
     const extraLen = zip.readUInt16LE(at + 30);
     const commentLen = zip.readUInt16LE(at + 32);
     const localAt = zip.readUInt32LE(at + 42);
     const name = zip.toString('utf8', at + 46, at + 46 + nameLen);
     const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
-    out.push({ name, data: zip.subarray(dataAt, dataAt + size), centralAt: at, localAt });
+    out.push({ name, data: zip.subarray(dataAt, dataAt + stored), method, crc, size, centralAt: at, localAt });
     at += 46 + nameLen + extraLen + commentLen;
   }
   return out;
 }
 
-/** A stored (uncompressed) zip of these records, in order. */
-export function buildZip(records: { name: string; data: Buffer }[]): Buffer {
+/** A zip of these records, in order: compressed ones kept as they were, the others stored with a fresh CRC. */
+export function buildZip(records: ZipRecord[]): Buffer {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
   for (const r of records) {
     const name = Buffer.from(r.name, 'utf8');
-    const crc = crc32(r.data);
+    const method = r.method ?? 0;
+    const crc = method ? r.crc! : crc32(r.data);
+    const size = method ? r.size! : r.data.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(r.data.length, 18);
-    local.writeUInt32LE(r.data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
     const c = Buffer.alloc(46);
     c.writeUInt32LE(0x02014b50, 0);
     c.writeUInt16LE(20, 4);
     c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(method, 10);
     c.writeUInt32LE(crc, 16);
     c.writeUInt32LE(r.data.length, 20);
-    c.writeUInt32LE(r.data.length, 24);
+    c.writeUInt32LE(size, 24);
     c.writeUInt16LE(name.length, 28);
     c.writeUInt32LE(offset, 42);
     parts.push(local, name, r.data);
@@ -98,25 +107,29 @@ function truncation(rng: Rng, bytes: Buffer): Mutant {
 export function mutateZip(bytes: Buffer, seed: number, index: number): Mutant {
   const rng = new Rng(seed * 7919 + index);
   const entries = zipEntries(bytes);
-  const records = entries.map((e) => ({ name: e.name, data: Buffer.from(e.data) }));
+  const records: ZipRecord[] = entries.map((e) => ({ name: e.name, data: Buffer.from(e.data), method: e.method, crc: e.crc, size: e.size }));
+  // A record given new bytes is stored uncompressed.
+  const replace = (r: ZipRecord, data: Buffer) => Object.assign(r, { data, method: 0, crc: undefined, size: undefined });
   const tensors = records.filter((r) => isTensorRecord(r.name));
   const kind = rng.int(8);
   if (kind === 0) return truncation(rng, bytes);
   if (kind === 1) return flips(rng, bytes);
   if (kind === 2) {
     const r = rng.chance(0.7) && tensors.length ? rng.pick(tensors) : rng.pick(records);
-    r.data = Buffer.alloc(0);
+    replace(r, Buffer.alloc(0));
     return { what: `zero-length record ${r.name}`, bytes: buildZip(records), mustRefuse: isTensorRecord(r.name) };
   }
   if (kind === 3 && tensors.length) {
     const r = rng.pick(tensors);
     const keep = rng.int(r.data.length);
-    r.data = r.data.subarray(0, keep);
+    replace(r, r.data.subarray(0, keep));
     return { what: `record ${r.name} cut to ${keep} bytes`, bytes: buildZip(records), mustRefuse: true };
   }
   if (kind === 4 && tensors.length > 1) {
     const [a, b] = [rng.pick(tensors), rng.pick(tensors)];
-    [a.data, b.data] = [b.data, a.data];
+    const [da, db] = [b.data, a.data];
+    replace(a, da);
+    replace(b, db);
     const smaller = a.data.length < b.data.length || b.data.length < a.data.length;
     return { what: `records ${a.name} and ${b.name} swapped`, bytes: buildZip(records), mustRefuse: smaller };
   }
@@ -151,7 +164,7 @@ export function mutateZip(bytes: Buffer, seed: number, index: number): Mutant {
   // A tensor record made longer, or a record duplicated under the same name.
   if (rng.chance(0.5) && tensors.length) {
     const r = rng.pick(tensors);
-    r.data = Buffer.concat([r.data, Buffer.alloc(rng.range(1, 64), 0x41)]);
+    replace(r, Buffer.concat([r.data, Buffer.alloc(rng.range(1, 64), 0x41)]));
     return { what: `record ${r.name} grown by junk`, bytes: buildZip(records), mustRefuse: false };
   }
   const r = rng.pick(records);
@@ -195,4 +208,46 @@ export function mutateSafetensors(bytes: Buffer, seed: number, index: number): M
   }
   entry.dtype = rng.pick(['F64', 'I64', 'BOOL', 'U8', 'F16', 'BF16', 'F8_E4M3', 'C64', '']);
   return { what: `tensor ${name}'s dtype declared as ${JSON.stringify(entry.dtype)}`, bytes: rebuild(header), mustRefuse: false };
+}
+
+/** Mutant number `index` of an IDX file (magic 0 0 type ndims, big-endian uint32 sizes, data); gzipped half the time. */
+export function mutateIdx(bytes: Buffer, seed: number, index: number): Mutant {
+  const rng = new Rng(seed * 15485863 + index);
+  const gzip = rng.chance(0.5);
+  const wrap = (m: Mutant): Mutant => (gzip ? { ...m, what: `gzipped, ${m.what}`, bytes: gzipSync(m.bytes) } : m);
+  const ndims = bytes[3];
+  const kind = rng.int(5);
+  if (kind === 0) {
+    const m = truncation(rng, gzip ? gzipSync(bytes) : bytes);
+    return { ...m, what: `${gzip ? 'gzipped, ' : ''}${m.what}` };
+  }
+  if (kind === 1) return wrap(flips(rng, bytes));
+  const copy = Buffer.from(bytes);
+  if (kind === 2) {
+    const dim = rng.int(ndims);
+    const size = rng.pick([0xffffffff, 0x80000000, 0x10000, 0]);
+    copy.writeUInt32BE(size, 4 + 4 * dim);
+    return wrap({ what: `size ${dim} declared as ${size}`, bytes: copy, mustRefuse: true });
+  }
+  if (kind === 3) {
+    copy[3] = rng.pick([0, 255, ndims + 1, 64]);
+    return wrap({ what: `${copy[3]} dimensions declared`, bytes: copy, mustRefuse: true });
+  }
+  copy[2] = rng.pick([0x00, 0x07, 0x0a, 0x0f, 0xff, 0x08, 0x0e]);
+  return wrap({ what: `type byte 0x${copy[2].toString(16)}`, bytes: copy, mustRefuse: false });
+}
+
+/** Mutant number `index` of a JSON-lines file. */
+export function mutateJsonl(bytes: Buffer, seed: number, index: number): Mutant {
+  const rng = new Rng(seed * 32452843 + index);
+  const kind = rng.int(4);
+  if (kind === 0) return { ...truncation(rng, bytes), mustRefuse: false };
+  if (kind === 1) return flips(rng, bytes);
+  if (kind === 2) {
+    const junk = rng.pick(['\u0000', '\ufeff', '[', '{"a":', '\r', '\n\n\n', '9'.repeat(400), '"\ud800"', '{"__proto__":{"x":1}}']);
+    const at = rng.int(bytes.length + 1);
+    return { what: `${JSON.stringify(junk.slice(0, 20))} inserted at ${at}`, bytes: Buffer.concat([bytes.subarray(0, at), Buffer.from(junk), bytes.subarray(at)]), mustRefuse: false };
+  }
+  const deep = `{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`;
+  return { what: 'a record nested 100,000 deep', bytes: Buffer.concat([bytes, Buffer.from(deep)]), mustRefuse: false };
 }

@@ -4,10 +4,11 @@
 // fixed-size record in its folder's `progress` file, so the parent can name the call that
 // killed or hung it. Exceptions are expected; the process must survive everything.
 // Options come from the environment (set by the runner): TORCHTRAIN_FUZZ_SEED, _SECONDS, _CALLS,
-// _HANG_SECONDS, _ONLY (a regex over target names), _DIR (its sandbox folder), _VERBOSE.
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+// _HANG_SECONDS, _ONLY (a regex over target names), _DIR (its sandbox folder), _VERBOSE,
+// _MEMORY_MB. Exit codes: 0 done, 3 an async call hung, 4 an unhandled rejection, 5 an uncaught
+// exception (from a timer or event the library set up).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Tensor, torch } from '../../lib/index.js';
 import { apiTargets, nonPublicMembers, type Target } from './api-surface.js';
 import { recipeArgs } from './recipes.js';
@@ -23,6 +24,8 @@ const only = env.TORCHTRAIN_FUZZ_ONLY ? new RegExp(env.TORCHTRAIN_FUZZ_ONLY) : n
 const dir = env.TORCHTRAIN_FUZZ_DIR!;
 const verbose = env.TORCHTRAIN_FUZZ_VERBOSE === '1';
 const memoryMb = Number(env.TORCHTRAIN_FUZZ_MEMORY_MB ?? 3072);
+// The harness's own test: die by a signal, or spin, at this call index (api-fuzz.test.ts).
+const selfTest = env.TORCHTRAIN_FUZZ_SELFTEST ? (JSON.parse(env.TORCHTRAIN_FUZZ_SELFTEST) as { at: number; kind: 'signal' | 'hang' }) : null;
 
 // A data-size limit (RLIMIT_DATA: private writable memory) above what the process uses now:
 // allocations of gigabytes then fail inside libtorch (an OutOfMemoryError, which is fine)
@@ -69,7 +72,7 @@ function isApiObject(o: object): boolean {
 const values = new ValueMaker(rng, sandbox, isApiObject);
 const targets = allTargets.filter((t) => !only || only.test(t.name));
 const constructorOf = new Map<unknown, Target>();
-for (const t of targets) if (t.kind === 'construct') constructorOf.set(t.fn, t);
+for (const t of allTargets) if (t.kind === 'construct') constructorOf.set(t.fn, t);
 
 /** An instance for a method target: a fresh tensor, one from the pool, or a new one from its recipe. */
 function instanceFor(t: Target): unknown {
@@ -186,6 +189,10 @@ for (let i = 0; i < maxCalls && Date.now() < deadline; i++) {
   const { self, fn, name, args, construct } = call;
   note(`${i}\t${name}\t${call.method ? `this=${describeValue(self)}\t` : ''}args=(${args.map((a) => describeValue(a)).join(', ')})`);
   stats.calls++;
+  if (selfTest?.at === i) {
+    if (selfTest.kind === 'signal') process.kill(process.pid, 'SIGSEGV');
+    for (;;);
+  }
   try {
     const result = construct ? Reflect.construct(fn, args) : Reflect.apply(fn, self, args);
     keepResult(await settle(result, name));

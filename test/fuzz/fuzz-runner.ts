@@ -1,8 +1,8 @@
 // Runs fuzz-child.ts in a child process and judges it: a death by signal, an abnormal exit, or a
 // call that makes no progress for hangSeconds (the child is then killed) is a failure, reported
 // with the seed, the index of the call, the target and its arguments, and the command that
-// repeats it. Also a command line: `npx tsx test/fuzz/fuzz-runner.ts --seed 1234 [--seconds 60]
-// [--calls N] [--only 'Tensor#'] [--verbose]`.
+// repeats it. Also a command line: `npm run fuzz -- --seed 1234 [--seconds 60] [--calls N]
+// [--only 'Tensor#'] [--verbose]` (npx tsx test/fuzz/fuzz-runner.ts ...).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,8 @@ export interface FuzzOptions {
   hangSeconds: number;
   only?: string;
   verbose?: boolean;
+  /** For the harness's own test: make the child die by a signal or hang at call `at`. */
+  selfTest?: { at: number; kind: 'signal' | 'hang' };
 }
 
 export interface FuzzOutcome {
@@ -67,6 +69,7 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzOutcome> {
     TORCHTRAIN_FUZZ_DIR: dir,
     TORCHTRAIN_FUZZ_VERBOSE: o.verbose ? '1' : '0',
     ...(o.only ? { TORCHTRAIN_FUZZ_ONLY: o.only } : {}),
+    ...(o.selfTest ? { TORCHTRAIN_FUZZ_SELFTEST: JSON.stringify(o.selfTest) } : {}),
   };
   const child = spawn(process.execPath, ['--expose-gc', '--no-warnings', '--import', 'tsx', CHILD], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -86,7 +89,7 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzOutcome> {
     if (now !== last) {
       last = now;
       since = Date.now();
-    } else if (Date.now() - since > (o.hangSeconds + (now.startsWith('(no call') ? 60 : 0)) * 1000) {
+    } else if (Date.now() - since > (o.hangSeconds + 5 + (now.startsWith('(no call') ? 60 : 0)) * 1000) {
       hung = true;
       child.kill('SIGKILL');
     }
@@ -104,9 +107,9 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzOutcome> {
       }
       rmSync(dir, { recursive: true, force: true });
       const index = /^(\d+)\t/.exec(lastCall)?.[1];
-      const reproduce = `npx tsx test/fuzz/fuzz-runner.ts --seed ${o.seed}${index ? ` --calls ${Number(index) + 1}` : ''} --seconds 600${o.only ? ` --only '${o.only}'` : ''}`;
+      const reproduce = `npm run fuzz -- --seed ${o.seed}${index ? ` --calls ${Number(index) + 1}` : ''} --seconds 600${o.only ? ` --only '${o.only}'` : ''}`;
       const ok = !hung && signal === null && code === 0;
-      const how = hung ? `hung (no progress for ${o.hangSeconds} s; killed)` : signal ? `died by signal ${signal}` : code === 3 ? 'hung in an async call' : code === 4 ? 'had an unhandled rejection or uncaught exception' : `exited with code ${code}`;
+      const how = hung ? `hung (a call made no progress for ${o.hangSeconds + 5} s; killed)` : signal ? `died by signal ${signal}` : code === 3 ? 'hung in an async call' : code === 4 ? 'had an unhandled promise rejection' : code === 5 ? 'had an uncaught exception' : `exited with code ${code}`;
       const report = ok ? '' : [
         `The fuzz child (seed ${o.seed}) ${how}.`,
         `Last call begun: ${lastCall.replace(/\t/g, '  ')}`,

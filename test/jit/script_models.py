@@ -90,3 +90,21 @@ class Awkward(nn.Module):
 def export(name: str, path: str, seed: int = 0) -> None:
     torch.manual_seed(seed)
     torch.jit.script(globals()[name]()).save(path)
+
+
+def truncate_record(src: str, dst: str, keep: int = 0) -> str:
+    """Copies the archive src to dst with its first tensor data record cut to `keep` bytes.
+
+    The zip is rewritten properly (headers, sizes, CRCs and the central directory all agree), so
+    only the tensor bytes are missing. Returns the record's name.
+    """
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, 'w', zipfile.ZIP_STORED) as zout:
+        names = zin.namelist()
+        victim = next(n for n in names if re.search(r'/data/\d+$', n))
+        for name in names:
+            data = zin.read(name)
+            zout.writestr(zin.getinfo(name), data[:keep] if name == victim else data)
+    return victim
