@@ -80,3 +80,24 @@ export function dtypeOfTypedArray(data: ArrayBufferView): DType {
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 'uint8';
   throw new TypeError(`${data.constructor.name} is not a supported tensor source; use Float32Array, Float64Array, BigInt64Array, Int32Array, Int16Array, Int8Array or Uint8Array`);
 }
+
+const INTEGER_RANGE: Partial<Record<DType, [bigint, bigint]>> = {
+  uint8: [0n, 255n], int8: [-128n, 127n], int16: [-32768n, 32767n], int32: [-(2n ** 31n), 2n ** 31n - 1n], int64: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/**
+ * Whether a JS value fits an integer dtype by PyTorch's rule, the one torch.tensor and the native
+ * casts apply (so code that fills typed arrays itself refuses what they refuse, instead of
+ * letting the array wrap it): an integer in the dtype's range (uint8 also takes -255..-1, which
+ * wrap as in PyTorch); a fractional number from the lowest value up to below max + 1 (it is
+ * truncated); never NaN or an infinity. Floating and bool dtypes take anything.
+ */
+export function fitsDType(value: number | bigint, dtype: DType): boolean {
+  const range = INTEGER_RANGE[dtype];
+  if (!range) return true;
+  const [lo, hi] = range;
+  if (typeof value === 'bigint') return dtype === 'uint8' ? value >= -255n && value <= 255n : value >= lo && value <= hi;
+  if (!Number.isFinite(value)) return false;
+  if (Number.isInteger(value) && dtype === 'uint8') return value >= -255 && value <= 255;
+  return value >= Number(lo) && value < Number(hi) + 1;
+}

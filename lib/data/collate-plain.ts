@@ -2,7 +2,7 @@
 // and dtypes, padded, with attention masks, validated. It makes no tensors, so it runs in worker
 // threads (whose results cross to the main thread as transferable buffers); the main thread then
 // makes each tensor with one copy (plainToTensors in collate.ts).
-import type { DType } from '../core/dtype.js';
+import { type DType, fitsDType } from '../core/dtype.js';
 import {
   type CollateOptions, type CollateRules, type ElementKind, dataError, dtypeFor, isPaddedField, isPlainObject,
   padValueFor, resolveCollateOptions, sampleName, typedArrayKind,
@@ -242,6 +242,10 @@ function checkNumber(rules: CollateRules, field: string, position: number, v: nu
 }
 
 function writeValue(rules: CollateRules, field: string, position: number, data: StorageArray, i: number, v: unknown, dtype: DType, at: () => string): void {
+  // A typed array wraps what does not fit (300 into int8 is 44): refuse it, as torch.tensor does.
+  if ((typeof v === 'number' || typeof v === 'bigint') && !Number.isNaN(v) && !fitsDType(v, dtype)) {
+    throw dataError(rules, field, position, `has ${v}${at()}, which does not fit ${dtype} (value cannot be converted without overflow); fix the value, or declare a wider dtype with dtypes: { '${field}': 'int64' }`);
+  }
   if (typeof v === 'number') {
     checkNumber(rules, field, position, v, dtype, at);
     if (data instanceof BigInt64Array) data[i] = BigInt(v);

@@ -3,6 +3,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { parseDevice } from '../core/device.js';
 import { NativeScriptModule } from '../core/native-script-module.js';
+import { shortTensorRecord } from './archive-records.js';
 import { ScriptModule } from './script-module.js';
 
 export { ScriptModule } from './script-module.js';
@@ -37,7 +38,11 @@ function checkArchive(path: string): void {
   } finally {
     closeSync(fd);
   }
-  if (size >= 4 && head.toString('latin1') === 'PK\x03\x04') return;
+  if (size >= 4 && head.toString('latin1') === 'PK\x03\x04') {
+    const short = shortTensorRecord(path);
+    if (short) throw fileError(`jit.load: '${path}' is damaged: ${short} (the archive was cut short or corrupted); export the model from Python again`, 'EINVAL', path);
+    return;
+  }
   const what = size === 0 ? 'an empty file'
     : head[0] === 0x80 ? "a pickle (torch.save's legacy format), not a TorchScript archive"
     : 'not a TorchScript archive (those are zip files)';

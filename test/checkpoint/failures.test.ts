@@ -14,7 +14,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Tensor, checkpoint, data, engine, io, nn, torch } from '../../lib/index.js';
 
 const { Trainer } = engine;
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tt-ckfail-'));
+const made: string[] = [];
+const tmp = () => {
+  made.push(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-ckfail-')));
+  return made.at(-1)!;
+};
 const task = { type: 'regression' as const, fields: { inputs: 'x', labels: 'y' } };
 torch.manualSeed(7);
 const x = torch.keep(torch.randn([32, 4]));
@@ -51,12 +55,12 @@ function expectIntact(dir: string, before: Record<string, string>) {
   expect(leftovers(dir), 'a temporary file or folder was left').toEqual([]);
 }
 
-/** A folder that is a mount point (tmpfs or a read-only bind mount), or null with a loud note when mounting is not possible here. */
+/** Mounts on `target` (a tmpfs, a read-only bind mount); false, with a loud note, where mounting is not possible (not root, no mount(8)). */
 const mounts: string[] = [];
 function mount(args: string[], target: string, what: string): boolean {
   try {
     execFileSync('mount', [...args, target], { stdio: 'pipe' });
-    mounts.push(target);
+    if (!args.includes('remount,ro,bind')) mounts.push(target);
     return true;
   } catch (err) {
     console.warn(`SKIPPED ${what}: mount ${args.join(' ')} ${target} failed (${(err as Error).message.split('\n')[0]}); this test needs root and mount(8)`);
@@ -67,10 +71,12 @@ afterAll(() => {
   for (const m of mounts.reverse()) {
     try {
       execFileSync('umount', [m], { stdio: 'pipe' });
+      fs.rmSync(m, { recursive: true, force: true });
     } catch (err) {
       console.warn(`umount ${m} failed: ${(err as Error).message}`);
     }
   }
+  for (const dir of made) if (!mounts.includes(dir)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('failed checkpoint writes', () => {

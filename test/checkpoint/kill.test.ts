@@ -13,19 +13,33 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpoint } from '../../lib/index.js';
 import { bundled, Child } from './fixtures/child.js';
-import { type ChildOptions } from './fixtures/train-child.js';
+import type { ChildOptions } from './fixtures/train-child.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tt-kill-'));
+const made: string[] = [];
+const tmp = () => {
+  made.push(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-kill-')));
+  return made.at(-1)!;
+};
 const script = await bundled('train-child.ts');
-afterAll(() => { if (script.endsWith('.mjs')) fs.rmSync(script, { force: true }); });
-const start = (o: ChildOptions, timeoutMs = 60_000) => new Child(script, [JSON.stringify(o)], { timeoutMs });
+const children: Child[] = [];
+afterAll(async () => {
+  // a failed test leaves processes started ahead waiting for their GO
+  for (const c of children) c.kill();
+  await Promise.all(children.map((c) => c.exited));
+  if (script.endsWith('.mjs')) fs.rmSync(script, { force: true });
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+const start = (o: ChildOptions, timeoutMs = 60_000) => {
+  children.push(new Child(script, [JSON.stringify(o)], { timeoutMs }));
+  return children.at(-1)!;
+};
 /** The temporary entries (name.torchtrain-tmp-<host>-<pid>-<random>) in a folder, with their writer's pid. */
 const temporaries = (dir: string) => fs.readdirSync(dir).flatMap((name) => {
   const m = /\.torchtrain-tmp-[0-9a-f]{8}-(\d+)-[0-9a-f]{8}$/.exec(name);
   return m ? [{ name, pid: Number(m[1]) }] : [];
 });
 
-/** mulberry32: the kill moments are the same on every run. */
+/** mulberry32: which save each kill aims at and where in it repeat on every run (the delays scale with measured save times). */
 function seeded(seed: number) {
   let a = seed >>> 0;
   return () => {
@@ -55,6 +69,7 @@ describe('kill -9 during checkpoint writes', () => {
     let expectedStart = 0;
     let everSaved = false;
     const log: string[] = [];
+    const phases: Record<string, number> = {};
     // The next processes load while this one trains (startup is most of a short run's time);
     // the last one trains to the end, with one save there.
     const queue: Child[] = [];
@@ -72,10 +87,12 @@ describe('kill -9 during checkpoint writes', () => {
       const delay = Math.round(random() * estimate * 1.15);
       let saves = 0;
       let killedAt = '';
+      let killedStep = -1;
       const onLine = (line: string) => {
         let m = /^SAVE (\d+)$/.exec(line);
         if (m && ++saves === killAtSave) {
           killedAt = `kill ${kill}: pid ${child.pid}, save of step ${m[1]} + ${delay} ms (estimate ${estimate.toFixed(0)} ms)`;
+          killedStep = Number(m[1]);
           setTimeout(() => child.kill('SIGKILL'), delay);
         }
         m = /^SAVED (\d+) ([\d.]+)$/.exec(line);
@@ -120,7 +137,14 @@ describe('kill -9 during checkpoint writes', () => {
       // Temporary folders: only of writers dead since the last completed save (the next save removes them).
       for (const t of temporaries(dir)) expect(mayHaveTemporaries.has(t.pid), `${t.name} of a dead writer survived a later save\n${context}`).toBe(true);
       expectedStart = found.filter((c) => c.valid).at(-1)?.step ?? 0;
+      // Where in the save the kill landed: before its folder was renamed into place, before `latest` named it, or later.
+      const phase = !found.some((c) => c.step === killedStep) ? 'writing' : latest !== path.join(dir, `checkpoint-${killedStep}`) ? 'renamed' : 'after latest';
+      phases[phase] = (phases[phase] ?? 0) + 1;
     }
+    console.log(`kill -9 moments: ${JSON.stringify(phases)}; save times (ms) ${[...saveMs].sort((a, b) => a - b).map((v) => v.toFixed(0)).join(' ')}`);
+    // Many kills land inside a write, before its rename (about 60% here: the delays scale with the
+    // measured save time); far fewer would mean the test no longer hits the writes.
+    expect(phases.writing ?? 0, `kills during writes: ${JSON.stringify(phases)}`).toBeGreaterThanOrEqual(KILLS / 4);
 
     // The last process resumes and trains to the end (one save, at the end); an uninterrupted run beside it.
     refill();

@@ -3,6 +3,7 @@
 // wrapping silently (torch.tensor([300], { dtype: 'int8' }) used to give 44, [2n**64n] gave 0,
 // [NaN] as int64 gave -2**63). Arithmetic with a scalar wraps in the dtype, as in PyTorch.
 import { describe, expect, it } from 'vitest';
+import { fitsDType } from '../../lib/core/dtype.js';
 import { torch } from '../../lib/index.js';
 
 const OVERFLOW = (dtype: string) => new RegExp(`value cannot be converted to type ${dtype} without overflow`);
@@ -87,5 +88,25 @@ describe('int64 values out to JavaScript numbers', () => {
     expect((big.data() as BigInt64Array)[0]).toBe(2n ** 62n + 1n);
     expect(torch.tensor([2n ** 53n, -(2n ** 53n)]).tolist()).toEqual([2 ** 53, -(2 ** 53)]);
     expect(torch.tensor([-(2n ** 53n)]).reshape([]).item()).toBe(-(2 ** 53));
+  });
+});
+
+describe('fitsDType: the same rule for TypeScript that fills typed arrays itself', () => {
+  it('agrees with torch.tensor on every case', () => {
+    const cases: [number | bigint, 'int8' | 'uint8' | 'int32' | 'int64' | 'float32'][] = [
+      [300, 'int8'], [127, 'int8'], [127.9, 'int8'], [128, 'int8'], [-128, 'int8'], [-128.5, 'int8'], [NaN, 'int8'], [-1, 'uint8'], [-256, 'uint8'],
+      [-0.5, 'uint8'], [255.5, 'uint8'], [2 ** 31, 'int32'], [2 ** 31 - 1, 'int32'], [2 ** 63, 'int64'], [-(2 ** 63), 'int64'], [Infinity, 'int64'],
+      [2n ** 63n, 'int64'], [2n ** 63n - 1n, 'int64'], [200n, 'int8'], [NaN, 'float32'], [2n ** 64n, 'float32'],
+    ];
+    for (const [value, dtype] of cases) {
+      let accepted = true;
+      try {
+        torch.tensor([value] as number[], { dtype });
+      } catch (err) {
+        expect(err).toBeInstanceOf(RangeError);
+        accepted = false;
+      }
+      expect([value, dtype, fitsDType(value, dtype)]).toEqual([value, dtype, accepted]);
+    }
   });
 });

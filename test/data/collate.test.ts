@@ -156,3 +156,11 @@ describe('defaultCollate: bad and empty samples', () => {
     expect(() => collate([{ a: 1 }], { dtypes: { a: 'float8' } } as unknown as data.CollateOptions)).toThrow(/dtypes.a/);
   });
 });
+
+describe('collate refuses values its dtype cannot hold', () => {
+  it('a label of 300 in an int8 field is an error naming the field, not 44', () => {
+    expect(() => collate([{ labels: 300 }], { dtypes: { labels: 'int8' } })).toThrow(/labels.*has 300.*does not fit int8/);
+    expect(() => collate([{ ids: 2n ** 40n }], { dtypes: { ids: 'int32' } })).toThrow(/ids.*does not fit int32/);
+    expect(collate([{ labels: 127 }], { dtypes: { labels: 'int8' } }).labels.tolist()).toEqual([127]);
+  });
+});

@@ -169,3 +169,12 @@ describe('nn.Module', () => {
     expect(() => new nn.BatchNorm2d(3).forward(torch.ones([2, 3]))).toThrow(/expected 4D input, got 2D/);
   });
 });
+
+describe('layer sizes', () => {
+  it('a negative or fractional size names the layer and the argument', () => {
+    expect(() => new nn.Linear(-1, 3)).toThrow(/nn.Linear: inFeatures must be a non-negative integer, got -1/);
+    expect(() => new nn.Linear(3, 2.5)).toThrow(/nn.Linear: outFeatures must be a non-negative integer, got 2.5/);
+    expect(() => new nn.Embedding(-4, 2)).toThrow(/nn.Embedding: numEmbeddings/);
+    expect(() => new nn.Conv2d(3, -8, 3)).toThrow(/Conv2d: outChannels/);
+  });
+});

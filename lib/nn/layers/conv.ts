@@ -1,4 +1,5 @@
 // Conv1d, Conv2d and ConvTranspose2d, with torch.nn's defaults and initialisation.
+import { checkedSize } from '../../core/validation.js';
 import { empty } from '../../core/creation.js';
 import { type Tensor } from '../../core/tensor.js';
 import * as F from '../functional.js';
@@ -23,6 +24,8 @@ abstract class ConvNd extends Module {
   protected constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size, dims: number,
     options: ConvOptions, transposed: boolean) {
     super();
+    checkedSize(inChannels, this.constructor.name, 'inChannels');
+    checkedSize(outChannels, this.constructor.name, 'outChannels');
     this.kernelSize = tuple(kernelSize, dims);
     this.stride = tuple(options.stride ?? 1, dims);
     this.padding = typeof options.padding === 'string' ? options.padding : tuple(options.padding ?? 0, dims);

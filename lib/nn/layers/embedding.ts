@@ -1,4 +1,5 @@
 // Embedding, and the sinusoidal and learned positional embeddings of transformer models.
+import { checkedSize } from '../../core/validation.js';
 import { noGrad } from '../../core/autograd.js';
 import { arange, empty, zeros } from '../../core/creation.js';
 import { scope } from '../../core/scope.js';
@@ -15,6 +16,8 @@ export class Embedding extends Module {
 
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number | null } = {}) {
     super();
+    checkedSize(numEmbeddings, 'nn.Embedding', 'numEmbeddings');
+    checkedSize(embeddingDim, 'nn.Embedding', 'embeddingDim');
     let padding = options.paddingIdx ?? null;
     if (padding !== null) {
       if (padding >= numEmbeddings || padding < -numEmbeddings) throw new RangeError(`Embedding: paddingIdx ${padding} must be within num_embeddings (${numEmbeddings})`);

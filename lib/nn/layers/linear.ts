@@ -1,4 +1,5 @@
 // Linear, Identity and Flatten.
+import { checkedSize } from '../../core/validation.js';
 import { empty } from '../../core/creation.js';
 import { type Tensor } from '../../core/tensor.js';
 import * as F from '../functional.js';
@@ -13,6 +14,8 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: 'float32' | 'float64' } = {}) {
     super();
+    checkedSize(inFeatures, 'nn.Linear', 'inFeatures');
+    checkedSize(outFeatures, 'nn.Linear', 'outFeatures');
     const dtype = options.dtype;
     this.registerParameter('weight', new Parameter(empty([outFeatures, inFeatures], { dtype })));
     this.registerParameter('bias', options.bias === false ? null : new Parameter(empty([outFeatures], { dtype })));
