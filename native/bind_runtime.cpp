@@ -111,8 +111,25 @@ TT_BINDING(seed) {
   return Napi::BigInt::New(a.env(), s);
 }
 
+// The generator of a device: the CPU's (no argument), or a CUDA device's ('cuda', 'cuda:N').
+at::Generator generatorArg(tt::Args& a, size_t i) {
+  if (a.size() <= i || a[i].IsUndefined() || a[i].IsNull()) return at::detail::getDefaultCPUGenerator();
+  std::string name = a.string(i);
+  if (name == "cpu") return at::detail::getDefaultCPUGenerator();
+  if (name.rfind("cuda", 0) != 0) a.rangeError(i, "must be 'cpu', 'cuda' or 'cuda:N', got '" + name + "'");
+  int64_t index = 0;
+  if (name.size() > 4) {
+    if (name[4] != ':' || name.size() == 5 || name.find_first_not_of("0123456789", 5) != std::string::npos) a.rangeError(i, "must be 'cpu', 'cuda' or 'cuda:N', got '" + name + "'");
+    index = std::stoll(name.substr(5));
+  }
+  auto count = static_cast<int64_t>(at::getNumGPUs());
+  if (!at::hasCUDA() || index >= count) a.rangeError(i, "names a CUDA device that is not there (" + std::to_string(count) + " visible): '" + name + "'");
+  return at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index)));
+}
+
+// getRngState(device?) -> the generator's state bytes (torch.get_rng_state / torch.cuda.get_rng_state)
 TT_BINDING(getRngState) {
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = generatorArg(a, 0);
   at::Tensor st;
   {
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -124,12 +141,13 @@ TT_BINDING(getRngState) {
   return buf;
 }
 
+// setRngState(state, device?)
 TT_BINDING(setRngState) {
   if (a.size() < 1 || !a[0].IsTypedArray()) a.typeError(0, "a Uint8Array from torch.getRngState()");
   Napi::Uint8Array arr = a[0].As<Napi::Uint8Array>();
   at::Tensor st = at::empty({static_cast<int64_t>(arr.ByteLength())}, at::kByte);
   std::memcpy(st.data_ptr(), arr.Data(), arr.ByteLength());
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = generatorArg(a, 1);
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(st);  // rejects a state of the wrong size with a c10::Error
   return a.undefined();

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type GradScaler } from '../amp/grad-scaler.js';
+import { cuda } from '../core/device.js';
 import { getRngState, info, setRngState } from '../core/runtime.js';
 import { tensor } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
@@ -62,7 +63,10 @@ export function writeContents(dir: string, parts: TrainingParts, trainer: Traine
   save(file(FILES.optimizer), { ...sd, param_groups: sd.param_groups.map((g) => (Array.isArray(g.betas) ? { ...g, betas: tuple(g.betas) } : g)) });
   if (parts.scheduler) fs.writeFileSync(file(FILES.scheduler), json(parts.scheduler.stateDict()));
   if (parts.scaler?.isEnabled()) fs.writeFileSync(file(FILES.scaler), json(parts.scaler.stateDict()));
-  save(file(FILES.rng), { cpu: tensor(getRngState(), { dtype: 'uint8' }) });
+  // The CPU generator and every visible CUDA device's (torch.get_rng_state(), torch.cuda.get_rng_state(i)).
+  const rng: Record<string, Tensor> = { cpu: tensor(getRngState(), { dtype: 'uint8' }) };
+  for (let i = 0; i < cuda.deviceCount(); i++) rng[`cuda:${i}`] = tensor(getRngState(`cuda:${i}`), { dtype: 'uint8' });
+  save(file(FILES.rng), rng);
   const versions = { torchtrain: info().torchtrainVersion, libtorch: info().libtorchVersion };
   fs.writeFileSync(file(FILES.trainer), json({ ...trainer, versions }));
   return names;
@@ -74,7 +78,8 @@ export interface CheckpointContents {
   optimizer: OptimizerStateDict;
   scheduler: Record<string, unknown> | null;
   scaler: Record<string, number> | null;
-  rng: Uint8Array | null;
+  /** Generator states by device ('cpu', 'cuda:0', ...). */
+  rng: Record<string, Uint8Array>;
   trainer: TrainerSnapshot & { versions?: { torchtrain: string; libtorch: string } };
 }
 
@@ -90,18 +95,31 @@ function readJson<T>(dir: string, name: string, required: boolean): T | null {
 /** Reads a (verified) checkpoint folder. */
 export function readContents(dir: string): CheckpointContents {
   const rngFile = path.join(dir, FILES.rng);
-  const rng = fs.existsSync(rngFile) ? (loadObject(rngFile) as { cpu?: Tensor }).cpu ?? null : null;
+  const states = fs.existsSync(rngFile) ? (loadObject(rngFile) as Record<string, unknown>) : {};
+  const rng: Record<string, Uint8Array> = {};
+  for (const [device, t] of Object.entries(states)) {
+    if (t instanceof Tensor) {
+      rng[device] = new Uint8Array(t.data() as Uint8Array);
+      t.dispose();
+    }
+  }
   return {
     model: loadSafetensors(path.join(dir, FILES.model)),
     optimizer: loadObject(path.join(dir, FILES.optimizer)) as unknown as OptimizerStateDict,
     scheduler: readJson(dir, FILES.scheduler, false),
     scaler: readJson(dir, FILES.scaler, false),
-    rng: rng instanceof Tensor ? (rng.data() as Uint8Array) : null,
+    rng,
     trainer: readJson<CheckpointContents['trainer']>(dir, FILES.trainer, true)!,
   };
 }
 
-/** Restores the generator read from a checkpoint. */
-export function restoreRng(rng: Uint8Array | null): void {
-  if (rng) setRngState(rng);
+/**
+ * Restores the generators read from a checkpoint: the CPU's, and each CUDA device's that this
+ * machine has (a checkpoint from a machine with more GPUs restores the ones present).
+ */
+export function restoreRng(rng: Record<string, Uint8Array>): void {
+  for (const [device, state] of Object.entries(rng)) {
+    if (device === 'cpu') setRngState(state);
+    else if (device.startsWith('cuda:') && Number(device.slice(5)) < cuda.deviceCount()) setRngState(state, device);
+  }
 }

@@ -75,10 +75,16 @@ export function writeCheckpointFolder(root: string, head: Omit<Manifest, 'files'
 export function setLatest(root: string, folder: string): void {
   const pointer = path.join(root, LATEST);
   const temp = path.join(root, temporaryName(pointer));
-  fs.writeFileSync(temp, path.basename(folder) + '\n');
-  fsyncPath(temp);
-  fs.renameSync(temp, pointer);
-  fsyncPath(root);
+  try {
+    fs.writeFileSync(temp, path.basename(folder) + '\n');
+    fsyncPath(temp);
+    fs.renameSync(temp, pointer);
+    fsyncPath(root);
+  } catch (err) {
+    // The checkpoint folder itself is complete; `latest` keeps naming the previous one.
+    fs.rmSync(temp, { force: true });
+    throw isSystemError(err) ? new FileWriteError('checkpoint save (the latest pointer)', pointer, err, root) : err;
+  }
 }
 
 /** The folder `latest` names, or null (no pointer, or it names nothing there). */

@@ -140,8 +140,8 @@ export interface NativeAddon {
   manualSeed(seed: number | bigint): void;
   initialSeed(): bigint;
   seed(): bigint;
-  getRngState(): ArrayBuffer;
-  setRngState(state: Uint8Array): void;
+  getRngState(device?: string): ArrayBuffer;
+  setRngState(state: Uint8Array, device?: string): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   setNumInteropThreads(n: number): void;

@@ -83,13 +83,16 @@ export function initialSeed(): bigint {
   return native.initialSeed();
 }
 
-/** The CPU generator's state as bytes (for checkpoints); setRngState restores it. */
-export function getRngState(): Uint8Array {
-  return new Uint8Array(native.getRngState());
+/**
+ * A generator's state as bytes (for checkpoints): the CPU's by default (torch.get_rng_state()),
+ * or a CUDA device's ('cuda', 'cuda:N'; torch.cuda.get_rng_state(N)). setRngState restores it.
+ */
+export function getRngState(device?: string): Uint8Array {
+  return new Uint8Array(native.getRngState(device));
 }
 
-export function setRngState(state: Uint8Array): void {
-  native.setRngState(state);
+export function setRngState(state: Uint8Array, device?: string): void {
+  native.setRngState(state, device);
 }
 
 export function setNumThreads(n: number): void {
