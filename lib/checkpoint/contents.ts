@@ -6,7 +6,8 @@
 //   rng_state.pt        libtorch's CPU generator (torch.get_rng_state()'s bytes) and each CUDA device's
 //   trainer_state.json  TrainerState, callback and extension states, the run's config and TaskSpec,
 //                       the logs at save time, torchtrain's and libtorch's versions
-// and manifest.json, written last (folder.ts).
+// and manifest.json, written last (folder.ts). snapshotContents copies them out at a step boundary;
+// write-job.ts writes them (on the background writer's thread, background-writer.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { type GradScaler } from '../amp/grad-scaler.js';
@@ -15,9 +16,12 @@ import { getRngState, info, setRngState } from '../core/runtime.js';
 import { tensor } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
 import { loadObject } from '../io/torch-load.js';
-import { save } from '../io/torch-save.js';
+import { pickleValue } from '../io/torch-save.js';
+import { archiveName } from '../io/torch-archive.js';
 import { tuple } from '../io/pickle-reader.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { loadSafetensors, planSafetensors } from '../io/safetensors.js';
+import { tensorPieces } from '../io/tensor-data.js';
+import { type FileBytes } from './file-bytes.js';
 import { type Module } from '../nn/module.js';
 import { type Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
 import { type LRScheduler } from '../optim/schedulers/base.js';
@@ -50,26 +54,37 @@ export interface TrainingParts {
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n';
 
-/** Writes every part into `dir` (a temporary checkpoint folder); returns the file names. */
-export function writeContents(dir: string, parts: TrainingParts, trainer: TrainerSnapshot): string[] {
-  const names: string[] = [];
-  const file = (name: string) => {
-    names.push(name);
-    return path.join(dir, name);
+/**
+ * Every part of a checkpoint as bytes, copied now (at a step boundary: the next step may change
+ * the tensors): each tensor's elements are copied to the CPU into buffers of their own, the
+ * pickles and JSON are made. What a writer then puts on disk (writeFileBytes, on this thread or
+ * a worker) depends on nothing else, so the files hold this step's state whenever they are written.
+ */
+export function snapshotContents(parts: TrainingParts, trainer: TrainerSnapshot): FileBytes[] {
+  const files: FileBytes[] = [];
+  const text = (name: string, value: unknown) => files.push({ name, kind: 'raw', chunks: [Buffer.from(json(value), 'utf8')] });
+  const torchFile = (name: string, value: object) => {
+    const { pickle, tensors } = pickleValue(value);
+    files.push({ name, kind: 'torch', archive: archiveName(name), pickle, storages: tensors.map((t) => [...tensorPieces(t)]) });
   };
-  saveSafetensors(file(FILES.model), parts.model.stateDict(), { format: 'pt' });
+  const { head, order } = planSafetensors(parts.model.stateDict(), { format: 'pt' });
+  files.push({ name: FILES.model, kind: 'raw', chunks: [head, ...order.flatMap(([, t]) => [...tensorPieces(t)])] });
   // PyTorch keeps betas as a tuple; a list would load too, but the file should be what torch.save writes.
   const sd = parts.optimizer.stateDict();
-  save(file(FILES.optimizer), { ...sd, param_groups: sd.param_groups.map((g) => (Array.isArray(g.betas) ? { ...g, betas: tuple(g.betas) } : g)) });
-  if (parts.scheduler) fs.writeFileSync(file(FILES.scheduler), json(parts.scheduler.stateDict()));
-  if (parts.scaler?.isEnabled()) fs.writeFileSync(file(FILES.scaler), json(parts.scaler.stateDict()));
+  torchFile(FILES.optimizer, { ...sd, param_groups: sd.param_groups.map((g) => (Array.isArray(g.betas) ? { ...g, betas: tuple(g.betas) } : g)) });
+  if (parts.scheduler) text(FILES.scheduler, parts.scheduler.stateDict());
+  if (parts.scaler?.isEnabled()) text(FILES.scaler, parts.scaler.stateDict());
   // The CPU generator and every visible CUDA device's (torch.get_rng_state(), torch.cuda.get_rng_state(i)).
   const rng: Record<string, Tensor> = { cpu: tensor(getRngState(), { dtype: 'uint8' }) };
   for (let i = 0; i < cuda.deviceCount(); i++) rng[`cuda:${i}`] = tensor(getRngState(`cuda:${i}`), { dtype: 'uint8' });
-  save(file(FILES.rng), rng);
+  try {
+    torchFile(FILES.rng, rng);
+  } finally {
+    for (const t of Object.values(rng)) t.dispose();
+  }
   const versions = { torchtrain: info().torchtrainVersion, libtorch: info().libtorchVersion };
-  fs.writeFileSync(file(FILES.trainer), json({ ...trainer, versions }));
-  return names;
+  text(FILES.trainer, { ...trainer, versions });
+  return files;
 }
 
 /** A checkpoint read back (tensors on the CPU; the caller moves them). */

@@ -28,26 +28,69 @@ function fsyncPath(p: string): void {
   }
 }
 
+/** Where a checkpoint is being written: its final folder and the temporary one beside it. */
+export interface FolderInProgress {
+  root: string;
+  final: string;
+  temp: string;
+}
+
+const OPERATION = 'checkpoint save';
+
 /**
- * Writes checkpoint-<step>/ under root: `fill(dir)` writes the files into a temporary folder and
- * returns their names; then the manifest (sizes and SHA-256) goes last, everything is fsynced and
- * the folder renamed into place. An existing folder of the same step is replaced (after the new
- * one is complete). On failure the temporary folder is removed and the error names the checkpoint.
+ * The first, quick part of writing checkpoint-<step>/ (on the caller's thread, so that a missing,
+ * read-only or full disk fails at the step that saves): the root folder is made, temporary
+ * folders of dead writers removed, the free space checked against `bytes` (when the file system
+ * reports it) and the temporary folder made. Errors are FileWriteErrors naming the checkpoint.
  */
-export function writeCheckpointFolder(root: string, head: Omit<Manifest, 'files' | 'format' | 'version' | 'createdAt'>,
-  fill: (dir: string) => string[]): string {
-  const final = path.join(root, checkpointName(head.step));
-  const operation = 'checkpoint save';
+export function beginCheckpointFolder(root: string, step: number, bytes = 0): FolderInProgress {
+  const final = path.join(root, checkpointName(step));
   try {
     fs.mkdirSync(root, { recursive: true });
   } catch (err) {
-    throw isSystemError(err) ? new FileWriteError(operation, final, err, root) : err;
+    throw isSystemError(err) ? new FileWriteError(OPERATION, final, err, root) : err;
   }
   removeStaleTemporaries(root);
+  checkFreeSpace(root, final, bytes);
   const temp = path.join(root, temporaryName(final));
   try {
     fs.mkdirSync(temp);
-    const names = fill(temp);
+  } catch (err) {
+    throw isSystemError(err) ? new FileWriteError(OPERATION, final, err, root) : err;
+  }
+  return { root, final, temp };
+}
+
+/**
+ * Refuses a write that cannot fit (ENOSPC before anything is written; a background write would
+ * only fail later): the files rounded up to whole blocks, plus a few blocks for the folders and
+ * the manifest. File systems that report no size (some network and FUSE ones) are not checked.
+ */
+function checkFreeSpace(root: string, final: string, bytes: number): void {
+  if (bytes <= 0) return;
+  let stats: fs.StatsFs;
+  try {
+    stats = fs.statfsSync(root);
+  } catch {
+    return;
+  }
+  const block = stats.bsize > 0 ? stats.bsize : 4096;
+  if (!(stats.blocks > 0)) return;
+  const needed = Math.ceil(bytes / block) * block + 8 * block;
+  if (stats.bavail * block >= needed) return;
+  const cause = Object.assign(new Error(`ENOSPC: no space left on device: ${needed} bytes needed, ${stats.bavail * block} free`), { code: 'ENOSPC', syscall: 'statfs', path: root });
+  throw new FileWriteError(OPERATION, final, cause, root);
+}
+
+/**
+ * The rest, once `names` are written into the temporary folder: every file fsynced, the manifest
+ * (sizes and SHA-256) last, the folder fsynced and renamed into place. An existing folder of the
+ * same step is replaced (after the new one is complete). On failure the temporary folder is
+ * removed and the error names the checkpoint. Runs on the background writer's thread too.
+ */
+export function finishCheckpointFolder(folder: FolderInProgress, head: Omit<Manifest, 'files' | 'format' | 'version' | 'createdAt'>, names: readonly string[]): string {
+  const { root, final, temp } = folder;
+  try {
     for (const name of names) fsyncPath(path.join(temp, name));
     const manifest: Manifest = { format: 'torchtrain-checkpoint', version: 1, ...head, createdAt: new Date().toISOString(), files: describeFiles(temp, names) };
     const manifestFile = path.join(temp, MANIFEST);
@@ -66,9 +109,15 @@ export function writeCheckpointFolder(root: string, head: Omit<Manifest, 'files'
     fsyncPath(root);
   } catch (err) {
     fs.rmSync(temp, { recursive: true, force: true });
-    throw isSystemError(err) ? new FileWriteError(operation, final, err, root) : err;
+    throw isSystemError(err) ? new FileWriteError(OPERATION, final, err, root) : err;
   }
   return final;
+}
+
+/** Removes a temporary folder whose write failed before finishCheckpointFolder, turning a system error into one naming the checkpoint. */
+export function abandonCheckpointFolder(folder: FolderInProgress, err: unknown): unknown {
+  fs.rmSync(folder.temp, { recursive: true, force: true });
+  return isSystemError(err) ? new FileWriteError(OPERATION, folder.final, err, folder.root) : err;
 }
 
 /** Points `latest` at a checkpoint folder (a file holding its name, replaced atomically). */

@@ -1,6 +1,8 @@
 // CheckpointManager: when to save (every N steps, N epochs, T minutes, at the end of fit, on a
 // signal), what to keep (the last k and the best k by a monitored metric), and which checkpoint
-// a resume starts from (the newest valid one, saying which it skipped and why).
+// a resume starts from (the newest valid one, saying which it skipped and why). A save copies
+// the state at the step boundary and leaves the writing to the background writer
+// (background-writer.ts); one write at a time, rotation after it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -8,8 +10,11 @@ import { parseOrThrow } from '../core/validation.js';
 import { dispose } from '../core/scope.js';
 import { loadSafetensors } from '../io/safetensors.js';
 import { temporaryName } from '../io/file-io.js';
-import { type CheckpointContents, FILES, readContents, type TrainerSnapshot, type TrainingParts, writeContents } from './contents.js';
-import { type CheckpointInfo, list, readLatest, setLatest, writeCheckpointFolder } from './folder.js';
+import { backgroundWriter, type PendingWrite } from './background-writer.js';
+import { type CheckpointContents, FILES, readContents, snapshotContents, type TrainerSnapshot, type TrainingParts } from './contents.js';
+import { byteEstimate } from './file-bytes.js';
+import { beginCheckpointFolder, type CheckpointInfo, list, readLatest } from './folder.js';
+import { runWriteJob } from './write-job.js';
 
 export const checkpointOptionsSchema = z.object({
   /** The folder holding checkpoint-<step>/ folders and the `latest` pointer. */
@@ -29,6 +34,12 @@ export const checkpointOptionsSchema = z.object({
   saveAtEnd: z.boolean().default(true),
   /** A failed save: 'error' stops the run (default), 'warn' warns and trains on. */
   onSaveError: z.enum(['error', 'warn']).default('error'),
+  /**
+   * Write checkpoints on a worker thread while training goes on (default true): the step only
+   * waits for its tensors to be copied; the next save waits for the previous write. false: write
+   * on the training thread, the step waits for the whole write.
+   */
+  writeInBackground: z.boolean().default(true),
 }).strict();
 
 export type CheckpointOptionsInput = z.input<typeof checkpointOptionsSchema>;
@@ -47,14 +58,23 @@ export class CheckpointManager {
   private lastSavedStep = -1;
   /** The checkpoint this run resumed from: never rotated away while the run may fall back on it. */
   private resumedFrom: string | null = null;
+  /** The background write in progress, if any (one at a time). */
+  private inFlight: PendingWrite | null = null;
+  /** Background writes (or their rotation) that failed and are not reported yet. */
+  private failures: { step: number; error: Error }[] = [];
 
   constructor(options: CheckpointOptionsInput) {
     this.options = parseOrThrow(checkpointOptionsSchema, options, (issues) => new CheckpointError(`invalid checkpoint options:\n  ${issues.map((i) => i.text).join('\n  ')}`),
       { root: '(checkpoint)', known: { owner: 'the checkpoint options', keys: Object.keys(checkpointOptionsSchema.shape) } });
   }
 
-  /** Whether a save is due after an optimizer step (steps and minutes) or at an epoch's end. */
+  /**
+   * Whether a save is due after an optimizer step (steps and minutes) or at an epoch's end. It
+   * first takes in finished background writes, so a failed one is reported at the step boundary
+   * after it failed (thrown with onSaveError 'error', a warning with 'warn').
+   */
   due(event: 'step' | 'epoch', step: number, epochsDone: number): boolean {
+    this.settle(false);
     const o = this.options;
     if (step === this.lastSavedStep) return false;
     if (event === 'step') {
@@ -64,18 +84,71 @@ export class CheckpointManager {
     return o.everyNEpochs !== undefined && epochsDone % o.everyNEpochs === 0;
   }
 
-  /** Writes checkpoint-<step>/, points `latest` at it and rotates. Returns its path. */
-  save(parts: TrainingParts, trainer: TrainerSnapshot): string {
+  /**
+   * Saves checkpoint-<step>/: waits for the previous write (reporting its failure), copies every
+   * tensor and the run's state now, makes the temporary folder (a missing, read-only or full
+   * disk fails here, at this step) and hands the rest (files, fsync, manifest, rename, `latest`)
+   * to the background writer; rotation follows the write. Returns at once (with
+   * writeInBackground false, after the write) a promise of the folder, settled when it is
+   * written; a failed write is reported by the next due(), save() or flush().
+   */
+  save(parts: TrainingParts, trainer: TrainerSnapshot): Promise<string> {
+    this.settle(true);
     const { step, epoch } = trainer.state;
     const metrics = Object.fromEntries(Object.entries(trainer.logs).filter(([, v]) => Number.isFinite(v)));
     // One attempt per step: a save that failed (onSaveError 'warn') is not tried again at the same
     // step by the epoch-end or end-of-fit save (a second full write, a second warning).
     this.lastSavedStep = step;
-    const folder = writeCheckpointFolder(this.options.dir, { step, epoch, metrics }, (dir) => writeContents(dir, parts, trainer));
-    setLatest(this.options.dir, folder);
     this.lastSaveTime = performance.now();
-    this.rotate();
-    return folder;
+    const files = snapshotContents(parts, trainer);
+    const folder = beginCheckpointFolder(this.options.dir, step, files.reduce((n, f) => n + byteEstimate(f) + 4096, 0));
+    const job = { folder, head: { step, epoch, metrics }, files };
+    if (!this.options.writeInBackground) {
+      const final = runWriteJob({ ...job, id: -1 });
+      this.rotate();
+      return Promise.resolve(final);
+    }
+    const write = backgroundWriter.submit(job, step, (w) => this.finished(w));
+    if (write.state === 'writing') this.inFlight = write;
+    else this.settle(false); // written on this thread (no worker thread): report now
+    return write.promise;
+  }
+
+  /**
+   * Waits for the background write in progress and reports failures not reported yet (thrown
+   * with onSaveError 'error', unless quiet; warnings otherwise). fit() calls it before it
+   * resolves, so its last checkpoint is on disk before the process may exit.
+   */
+  flush(options: { quiet?: boolean } = {}): void {
+    this.settle(true, options.quiet);
+  }
+
+  /** A failed save: thrown (onSaveError 'error') or a warning ('warn', or quiet). */
+  report(step: number, err: unknown, quiet = false): void {
+    if (this.options.onSaveError === 'error' && !quiet) throw err;
+    process.emitWarning(`the checkpoint at step ${step} was not saved: ${(err as Error).message}${quiet ? '' : "; training goes on (onSaveError: 'warn')"}`, 'TrainerWarning');
+  }
+
+  private settle(wait: boolean, quiet = false): void {
+    if (this.inFlight) {
+      if (wait) backgroundWriter.wait(this.inFlight);
+      else backgroundWriter.poll();
+    }
+    for (const f of this.failures.splice(0)) this.report(f.step, f.error, quiet);
+  }
+
+  /** A background write ended (on this thread, between steps or while waiting): rotate, or keep its failure to report. */
+  private finished(write: PendingWrite): void {
+    if (this.inFlight === write) this.inFlight = null;
+    if (write.state === 'failed') {
+      this.failures.push({ step: write.step, error: write.error! });
+      return;
+    }
+    try {
+      this.rotate();
+    } catch (err) {
+      this.failures.push({ step: write.step, error: err as Error });
+    }
   }
 
   /** Deletes what keepLast/keepBest do not keep; never `latest`'s target or the resumed-from one. */

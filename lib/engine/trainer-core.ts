@@ -2,10 +2,12 @@
 // config, the run's TrainerState, the on-device metrics, and the stop flag that hooks,
 // AbortSignals and SIGINT/SIGTERM set. It imports no loop: the Trainer owns the loops and
 // hands each this core.
+import path from 'node:path';
 import { autocast } from '../amp/autocast.js';
 import { GradScaler } from '../amp/grad-scaler.js';
 import { cuda } from '../core/device.js';
-import { type Batch, type LossStrategy, type ModelOutput } from '../loss/types.js';
+import { LossInputError } from '../loss/inputs.js';
+import { type Batch, type LossResult, type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { MetricsTracker } from '../metrics/tracker.js';
 import { LayerInputError, type Module } from '../nn/module.js';
 import { type Optimizer } from '../optim/optimizer.js';
@@ -13,6 +15,7 @@ import { type LRScheduler } from '../optim/schedulers/base.js';
 import { type TaskSpec } from '../task/spec.js';
 import { CheckpointManager, type CheckpointOptionsInput } from '../checkpoint/manager.js';
 import { type TrainerSnapshot } from '../checkpoint/contents.js';
+import { checkpointName } from '../checkpoint/folder.js';
 import { type ModelAdapter } from './adapters/adapter.js';
 import { type BatchSource } from './batch-source.js';
 import { type TrainingConfig } from './config.js';
@@ -118,6 +121,21 @@ export class TrainerCore {
     }
   }
 
+  /**
+   * The loss strategy on a batch; an input error (a label out of range, a missing field) also
+   * says which batch it was: its index in the epoch, the epoch and the step.
+   */
+  computeLoss(output: ModelOutput, batch: Batch, batchIndex: number | null): LossResult {
+    try {
+      return this.loss.computeLoss(output, batch, this.task);
+    } catch (err) {
+      if (err instanceof LossInputError && batchIndex !== null) {
+        err.message = `${err.message} (in batch ${batchIndex} of epoch ${this.state.epoch + 1}, at step ${this.state.step + 1})`;
+      }
+      throw err;
+    }
+  }
+
   /** Whether maxSteps is reached. */
   reachedMaxSteps(): boolean {
     return this.config.maxSteps !== undefined && this.state.step >= this.config.maxSteps;
@@ -160,18 +178,21 @@ export class TrainerCore {
   }
 
   /**
-   * Writes a checkpoint now (at an optimizer-step boundary). A failure stops the run or, with
-   * onSaveError 'warn', warns and lets it train on; older checkpoints stay intact either way.
+   * Saves a checkpoint now (at an optimizer-step boundary): the tensors and the run's state are
+   * copied here, the files are written in the background (checkpoint.writeInBackground) while
+   * training goes on. Returns the folder it is written to. A failure (here, or of the
+   * background write, reported at a later step boundary or by fit()'s end) stops the run or,
+   * with onSaveError 'warn', warns and lets it train on; older checkpoints stay intact either way.
    */
   saveCheckpoint(): string | null {
     if (!this.checkpoints) return null;
     const { state, callbacks } = this.stateDict();
     const snapshot: TrainerSnapshot = { state, callbacks, config: this.config, task: this.task, logs: { ...this.logs } };
     try {
-      return this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler }, snapshot);
+      void this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler }, snapshot);
+      return path.join(this.checkpoints.options.dir, checkpointName(state.step));
     } catch (err) {
-      if (this.checkpoints.options.onSaveError === 'error') throw err;
-      process.emitWarning(`the checkpoint at step ${state.step} was not saved: ${(err as Error).message}; training goes on (onSaveError: 'warn')`, 'TrainerWarning');
+      this.checkpoints.report(state.step, err);
       return null;
     }
   }

@@ -150,11 +150,15 @@ export class Trainer {
       }
       const ckpt = c.checkpoints?.options;
       if (ckpt && !c.checkpoints!.savedAt(c.state.step) && (signalled ? ckpt.saveOnSignal : ckpt.saveAtEnd)) this.trainingLoop.saveCheckpoint();
+      // The last checkpoint (written in the background) is on disk before fit() resolves, and so
+      // before a signalled process exits; a failed write is reported here at the latest.
+      c.checkpoints?.flush();
       const reason = c.reason ?? (c.reachedMaxSteps() ? `maxSteps (${cfg.maxSteps}) reached` : `maxEpochs (${cfg.maxEpochs}) reached`);
       const result: FitResult = { epochs, steps: c.state.step, stoppedEarly: c.reason !== null, reason };
       await callHook(c.callbacks, 'onFitEnd', c.view, result);
       return result;
     } catch (err) {
+      c.checkpoints?.flush({ quiet: true });
       await callHook(c.callbacks, 'onException', c.view, err);
       throw err;
     } finally {

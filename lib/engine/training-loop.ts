@@ -48,7 +48,7 @@ export class TrainingLoop {
     yield callHook(c.callbacks, 'onTrainBatchStart', c.view, batch, index);
     const b = toDevice(batch, c.device);
     const output = c.forward(b);                                      // autocast for mixed precision
-    const { loss, numItems } = c.loss.computeLoss(output, b, c.task); // summed over numItems items
+    const { loss, numItems } = c.computeLoss(output, b, index);     // summed over numItems items
     yield callHook(c.callbacks, 'onBeforeBackward', c.view, loss);
     (c.scaler ? c.scaler.scale(loss) : loss).backward();
     yield callHook(c.callbacks, 'onAfterBackward', c.view);

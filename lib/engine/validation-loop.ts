@@ -38,7 +38,7 @@ export class ValidationLoop {
           info = noGrad(() => scope(() => {
             const b = toDevice(batch, c.device);
             const output = c.forward(b);
-            const { loss, numItems } = c.loss.computeLoss(output, b, c.task);
+            const { loss, numItems } = c.computeLoss(output, b, null);
             tracker.addLoss(loss, numItems);
             tracker.addCounts(batchCounts(output, b, c.task));
             return new DeviceLoss(loss, numItems);

@@ -9,12 +9,14 @@ import { byteLengthOf, readTensor, tensorPieces } from './tensor-data.js';
 export type { SafetensorsEntry, SafetensorsHeader } from './safetensors-header.js';
 
 /**
- * Writes `tensors` (any device, any layout: stored contiguous, row-major, little-endian) and
- * optional string `metadata` as a safetensors file, atomically. Tensors are laid out widest
- * element first, so every tensor's bytes are aligned to its element size (as Hugging Face's
- * writer does); the header lists them in the order given.
+ * The layout of a safetensors file of `tensors`: `head` (the 8-byte length and the header) and
+ * the tensors in the order their bytes follow it. Tensors are laid out widest element first, so
+ * every tensor's bytes are aligned to its element size (as Hugging Face's writer does); the
+ * header lists them in the order given. Checks names, tensors and metadata; touches no file.
+ * The file is `head`, then each tensor's bytes (tensorPieces) in `order`: saveSafetensors writes
+ * it at once, lib/checkpoint copies the bytes now and writes them on a worker thread.
  */
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function planSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): { head: Buffer; order: [string, Tensor][] } {
   const named = Object.entries(tensors);
   for (const [name, t] of named) {
     if (!(t instanceof Tensor)) throw new TypeError(`saveSafetensors: tensors["${name}"] must be a Tensor, got ${typeof t}`);
@@ -35,10 +37,18 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   const header = buildHeader(entries, metadata);
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(header.length));
+  return { head: Buffer.concat([prefix, header]), order: order.map((i) => named[i]) };
+}
+
+/**
+ * Writes `tensors` (any device, any layout: stored contiguous, row-major, little-endian) and
+ * optional string `metadata` as a safetensors file, atomically (layout: planSafetensors).
+ */
+export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+  const { head, order } = planSafetensors(tensors, metadata);
   writeFileAtomic(path, (sink) => {
-    sink.write(prefix);
-    sink.write(header);
-    for (const i of order) for (const piece of tensorPieces(named[i][1])) sink.write(piece);
+    sink.write(head);
+    for (const [, t] of order) for (const piece of tensorPieces(t)) sink.write(piece);
   }, 'io.saveSafetensors');
 }
 

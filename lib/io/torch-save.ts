@@ -5,15 +5,13 @@
 // a persistent storage id ('storage', torch.<Type>Storage, key, 'cpu', numel)), the raw storage
 // bytes as <name>/data/<key>, and the version, byteorder, .format_version, .storage_alignment
 // and .data/serialization_id records, in torch's order.
-import { randomInt } from 'node:crypto';
-import nodePath from 'node:path';
 import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from './file-io.js';
 import { MAX_NESTING, PyTuple } from './pickle-reader.js';
 import { PickleWriter } from './pickle-writer.js';
 import { byteLengthOf, tensorPieces } from './tensor-data.js';
-import { STORAGE_ALIGNMENT, TorchZipWriter } from './zip-writer.js';
+import { archiveName, writeTorchArchive } from './torch-archive.js';
 
 /** A value io.save can store: tensors, Python scalars, and dicts, lists and tuples of them. */
 export type SaveValue =
@@ -42,12 +40,6 @@ function intTuple(p: PickleWriter, values: number[]): void {
   if (values.length > 3) p.mark();
   for (const v of values) p.int(v);
   p.tuple(values.length);
-}
-
-/** torch.save's archive name: the file name without its extension (torch's writer does the same). */
-function archiveName(file: string): string {
-  const base = nodePath.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '_');
-  return base || 'archive';
 }
 
 /** Object keys in this form are Python ints below the top level (JS objects cannot have number keys). */
@@ -114,8 +106,12 @@ function countReferences(root: unknown): Map<object, number> {
   return refs;
 }
 
-/** Pass 2: the pickle, and the tensors whose bytes become the storage records, in key order. */
-function pickleValue(root: unknown): { pickle: Buffer; tensors: Tensor[] } {
+/**
+ * Pass 2: the pickle, and the tensors whose bytes become the storage records, in key order
+ * (their storage keys are their indexes). Exported for writers that copy the tensors' bytes
+ * now and write the archive later (writeTorchArchive), as lib/checkpoint's background writer.
+ */
+export function pickleValue(root: unknown): { pickle: Buffer; tensors: Tensor[] } {
   const refs = countReferences(root);
   const memo = new Map<object, number>();
   const tensors: Tensor[] = [];
@@ -188,19 +184,6 @@ export function save(path: string, value: SaveValue): void;
 export function save(path: string, value: object): void;
 export function save(path: string, value: unknown): void {
   const { pickle, tensors } = pickleValue(value);
-  const name = archiveName(path);
-  const text = (s: string) => Buffer.from(s, 'utf8');
-  const record = (zip: TorchZipWriter, entry: string, bytes: Buffer) => zip.add(`${name}/${entry}`, bytes.length, [bytes]);
-  writeFileAtomic(path, (sink) => {
-    const zip = new TorchZipWriter(sink);
-    record(zip, 'data.pkl', pickle);
-    record(zip, '.format_version', text('1'));
-    record(zip, '.storage_alignment', text(String(STORAGE_ALIGNMENT)));
-    record(zip, 'byteorder', text('little'));
-    tensors.forEach((t, key) => zip.add(`${name}/data/${key}`, byteLengthOf(t.dtype, t.shape), tensorPieces(t)));
-    record(zip, 'version', text('3\n'));
-    // torch writes a random 40-digit id that lets tools tell checkpoints apart.
-    record(zip, '.data/serialization_id', text(Array.from({ length: 40 }, () => randomInt(10)).join('')));
-    zip.finish();
-  }, 'io.save');
+  const storages = tensors.map((t) => ({ byteLength: byteLengthOf(t.dtype, t.shape), pieces: tensorPieces(t) }));
+  writeFileAtomic(path, (sink) => writeTorchArchive(sink, archiveName(path), pickle, storages), 'io.save');
 }

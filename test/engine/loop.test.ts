@@ -258,3 +258,14 @@ describe('stopping and starting again', () => {
     expect(((net.at(1) as nn.BatchNorm1d).runningVar!).isfinite().all().item()).toBe(true);
   });
 });
+
+describe('bad labels', () => {
+  it('a class id out of range names the field, the class count and the batch', async () => {
+    torch.manualSeed(0);
+    const cls = { type: 'seq_classification' as const, numClasses: 3, fields: { inputs: 'x', labels: 'labels' } };
+    const batches = torch.keep([0, 1].map((i) => ({ x: torch.randn([2, 4]), labels: torch.tensor(i === 1 ? [0, 7] : [1, 2], { dtype: 'int64' }) })));
+    const net = new nn.Linear(4, 3);
+    await expect(new Trainer({ model: net, task: cls, train: batches, config: { maxEpochs: 1 } }).fit())
+      .rejects.toThrow(/batch field 'labels' holds the class id 7, outside \[0, 3\).*\(TaskSpec numClasses 3\).*\(in batch 1 of epoch 1, at step 2\)/);
+  });
+});

@@ -178,3 +178,15 @@ describe('layer sizes', () => {
     expect(() => new nn.Conv2d(3, -8, 3)).toThrow(/Conv2d: outChannels/);
   });
 });
+
+describe('attention masks of the wrong shape', () => {
+  it('say which mask, its shape and the expected one (not baddbmm)', () => {
+    torch.manualSeed(0);
+    const mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+    const x = torch.randn([3, 5, 8]);
+    expect(() => mha.forward(x, x, x, { keyPaddingMask: torch.zeros([3, 4], { dtype: 'bool' }) })).toThrow(/keyPaddingMask has shape \[3,4\], expected \[3, 5\]/);
+    expect(() => mha.forward(x, x, x, { attnMask: torch.zeros([5, 4]) })).toThrow(/attnMask has shape \[5,4\], expected \[5, 5\]/);
+    expect(() => mha.forward(x, x, x, { attnMask: torch.zeros([5, 4]) })).not.toThrow(/baddbmm/);
+    expect(mha.forward(x, x, x, { keyPaddingMask: torch.zeros([3, 5], { dtype: 'bool' }) })[0].shape).toEqual([3, 5, 8]);
+  });
+});

@@ -80,6 +80,19 @@ export class MultiheadAttention extends Module {
     const needWeights = call.needWeights ?? true;
     const [tgtLen, bsz, embed] = query.shape;
     if (embed !== this.embedDim) throw new RangeError(`MultiheadAttention: query's last dim is ${embed}, expected embed_dim ${this.embedDim}`);
+    // PyTorch's shape checks: a wrong mask would otherwise fail deep inside as a baddbmm error.
+    const srcLen0 = key.shape[0];
+    const padding = call.keyPaddingMask;
+    if (padding && (padding.ndim !== 2 || padding.shape[0] !== bsz || padding.shape[1] !== srcLen0)) {
+      throw new RangeError(`MultiheadAttention: keyPaddingMask has shape [${padding.shape}], expected [${bsz}, ${srcLen0}] ([batch, source length]); fix the attention mask the batch carries (one row per sample, one column per key position)`);
+    }
+    const mask = call.attnMask;
+    if (mask) {
+      const expected = mask.ndim === 2 ? [tgtLen, srcLen0] : [bsz * this.numHeads, tgtLen, srcLen0];
+      if ((mask.ndim !== 2 && mask.ndim !== 3) || mask.shape.join(',') !== expected.join(',')) {
+        throw new RangeError(`MultiheadAttention: attnMask has shape [${mask.shape}], expected [${tgtLen}, ${srcLen0}] ([target, source]) or [${bsz * this.numHeads}, ${tgtLen}, ${srcLen0}] ([batch * heads, target, source])`);
+      }
+    }
     let keyPadding = canonicalMask(call.keyPaddingMask, query.dtype);
     let attnMask = call.attnMask ?? null;
     if (call.isCausal && !attnMask) attnMask = full([tgtLen, key.shape[0]], -Infinity, { dtype: query.dtype }).triu(1);
