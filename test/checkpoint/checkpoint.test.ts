@@ -70,6 +70,16 @@ out = {"betasTuple": isinstance(opt_sd["param_groups"][0]["betas"], tuple), "key
     expect(theirs.lr).toBe(trainer.optimizer.paramGroups[0].lr);
   });
 
+  it('every N epochs and every T minutes', async () => {
+    const byEpoch = tmp();
+    await new Trainer({ model: model(), task, train: loader(), config, checkpoint: { dir: byEpoch, everyNEpochs: 2, saveAtEnd: false } }).fit();
+    expect(checkpoint.list(byEpoch).map((c) => [c.step, c.epoch])).toEqual([[10, 2]]);
+    const byTime = tmp();
+    // a period shorter than any step: a save after every optimizer step
+    await new Trainer({ model: model(), task, train: loader(), config: { ...config, maxEpochs: 1 }, checkpoint: { dir: byTime, everyNMinutes: 1e-9, saveAtEnd: false } }).fit();
+    expect(checkpoint.list(byTime).map((c) => c.step)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('keep the last k and the best k, never the one latest points to', async () => {
     const dir = tmp();
     await new Trainer({ model: model(), task, train: loader(), val: val(), config: { ...config, evalEveryNSteps: 1 },
@@ -130,6 +140,32 @@ describe('exact resume', () => {
     expect(r2.steps).toBe(15);
     expect(lrs.history[0].step).toBe(stopAt + 1);
     m.parameters().forEach((p, i) => expect(p.equal(reference[i]), `parameter ${i}`).toBe(true));
+  });
+
+  it('with DataLoader worker threads too (stopped mid-epoch after step 7)', async () => {
+    // plain samples a worker can rebuild (a TensorDataset cannot cross threads)
+    const xs = Array.from({ length: 40 }, (_, i) => ds.get(i) as { x: Tensor; y: Tensor });
+    const plain = new data.InMemoryDataset(xs.map((r) => ({ x: r.x.tolist() as number[], y: r.y.tolist() as number[] })));
+    const workers = () => new data.DataLoader(plain, { batchSize: 4, shuffle: true, seed: 3, numWorkers: 1, persistentWorkers: true });
+    const runs: Tensor[][] = [];
+    for (const stopAt of [-1, 7]) {
+      const dir = tmp();
+      const m = model();
+      const first = workers();
+      await new Trainer({ model: m, task, train: first, config, callbacks: [new StopAt(stopAt)], checkpoint: { dir } }).fit();
+      await first.close();
+      if (stopAt === -1) {
+        runs.push(m.parameters());
+        continue;
+      }
+      const resumed = model();
+      const second = workers();
+      const r = await new Trainer({ model: resumed, task, train: second, config, checkpoint: { dir } }).fit({ resumeFrom: 'latest' });
+      await second.close();
+      expect(r.steps).toBe(15);
+      runs.push(resumed.parameters());
+    }
+    runs[1].forEach((p, i) => expect(p.equal(runs[0][i]), `parameter ${i}`).toBe(true));
   });
 
   it("'latest' with no checkpoint starts fresh and says so; another model is refused with its keys", async () => {
