@@ -23,4 +23,5 @@ export { Trainer } from './engine/trainer.js';
 export * as task from './task/index.js';
 export { TaskSpec, TaskSpecs, parseTaskSpec } from './task/index.js';
 export * as metrics from './metrics/index.js';
+export * as loggers from './loggers/index.js';
 export * as losses from './loss/index.js';

@@ -46,6 +46,7 @@ fi
 
 cache="${TORCHTRAIN_CACHE:-$HOME/.cache/torchtrain}"
 requirements=scripts/requirements-torch.txt
+test_requirements=scripts/requirements-test.txt
 
 install_pypi_torch() {
   local python=${TORCHTRAIN_BASE_PYTHON:-python3}
@@ -64,6 +65,11 @@ install_pypi_torch() {
     fi
     "$venv/bin/pip" install --progress-bar on -r "$requirements"
   fi
+  # The tests' independent file readers (tensorboard, tbparse) go into the same environment; they
+  # are not part of its cache key, so adding one does not reinstall torch (pip skips what is
+  # already installed at the pinned version, without asking the index).
+  step "test readers from PyPI: $(grep -v '^#' "$test_requirements" | xargs)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$test_requirements"
   if [ -e .venv ] && [ ! -L .venv ]; then
     echo "setup.sh: ./.venv exists and is not the link this script manages; move it away first" >&2
     exit 1
@@ -95,6 +101,10 @@ if [ -d node_modules ] && [ "$mode" = system ]; then
 else
   npm ci --no-audit --no-fund
 fi
+
+# The dashboard's tests open it in a real browser: Debian's chromium, driven by playwright-core
+# (browsers that download themselves cannot here).
+command -v chromium >/dev/null || apt_install chromium
 
 step "torchtrain info"
 npx tsx lib/cli/info.ts

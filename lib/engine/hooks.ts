@@ -13,11 +13,15 @@
 //         onBeforeOptimizerStep(trainer, optimizer)    <- gradients are readable here
 //         OptimizerStep: one native call (unscale, clip, step, scaler, zero grad), the schedule
 //       onTrainBatchEnd(trainer, result)
-//       every logEveryNSteps steps: trainer.logs refreshed (the on-device sums read)
+//       every logEveryNSteps steps: trainer.logs refreshed (the on-device sums read),
+//         then onLog(trainer, logs, step) with the values just read (every key but 'val/*')
 //       every evalEveryNSteps steps: the validation hooks below
+//       (a checkpoint's save also refreshes the logs: onLog follows it when it covered new steps)
+//     at epoch end: trainer.logs refreshed, onLog (when steps were taken since the last one)
 //     at epoch end (evalAtEpochEnd): onValidationStart(trainer)
 //       for each batch: onValidationBatchEnd(trainer, result, index)
 //       onValidationEnd(trainer, metrics)
+//       onLog(trainer, { 'val/<metric>': ... }, step)     (also after trainer.validate())
 //     onTrainEpochEnd(trainer, epochResult)
 //   onFitEnd(trainer, fitResult)
 //   on any error: onException(trainer, error), then the error propagates
@@ -25,6 +29,8 @@ import { type Optimizer as Optim } from '../optim/optimizer.js';
 import { type Tensor } from '../core/tensor.js';
 import { type Batch } from '../loss/types.js';
 import { type TrainerState } from './trainer-state.js';
+import { type TrainingConfig } from './config.js';
+import { type TaskSpec } from '../task/spec.js';
 
 /**
  * One micro-batch, as onTrainBatchEnd sees it. loss, items and optimizerStep.gradNorm stay on
@@ -95,6 +101,9 @@ export interface TrainerView {
   readonly batchesPerEpoch: number | null;
   readonly optimizer: Optim;
   readonly model: unknown;
+  /** The run's checked config (defaults filled in) and TaskSpec, e.g. for loggers' hyperparameters. */
+  readonly config: Readonly<TrainingConfig>;
+  readonly task: Readonly<TaskSpec>;
   /**
    * The latest logged values: 'train/loss' (mean over the last logging interval), 'train/lr',
    * 'train/grad_norm', 'train/loss_scale', 'train/throughput' (items/s), refreshed every
@@ -122,6 +131,12 @@ export interface TrainingHooks {
   onValidationStart?(t: TrainerView): void | Promise<void>;
   onValidationBatchEnd?(t: TrainerView, batch: ValidationBatchInfo, index: number): void | Promise<void>;
   onValidationEnd?(t: TrainerView, metrics: Record<string, number>): void | Promise<void>;
+  /**
+   * trainer.logs were just refreshed: `logs` holds the new values (the training ones after a
+   * read of the device sums, 'val/<metric>' after a validation), `step` the optimizer step they
+   * belong to. Called once per step for the training values; what loggers write.
+   */
+  onLog?(t: TrainerView, logs: Readonly<Record<string, number>>, step: number): void | Promise<void>;
   onTrainEpochEnd?(t: TrainerView, result: EpochResult): void | Promise<void>;
   onFitEnd?(t: TrainerView, result: FitResult): void | Promise<void>;
   onException?(t: TrainerView, error: unknown): void | Promise<void>;
@@ -142,6 +157,7 @@ export class DefaultHooks implements Required<Pick<TrainingHooks, HookName>> {
   onValidationStart(_t: TrainerView): void | Promise<void> {}
   onValidationBatchEnd(_t: TrainerView, _batch: ValidationBatchInfo, _index: number): void | Promise<void> {}
   onValidationEnd(_t: TrainerView, _metrics: Record<string, number>): void | Promise<void> {}
+  onLog(_t: TrainerView, _logs: Readonly<Record<string, number>>, _step: number): void | Promise<void> {}
   onTrainEpochEnd(_t: TrainerView, _result: EpochResult): void | Promise<void> {}
   onFitEnd(_t: TrainerView, _result: FitResult): void | Promise<void> {}
   onException(_t: TrainerView, _error: unknown): void | Promise<void> {}

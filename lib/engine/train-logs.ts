@@ -2,8 +2,17 @@
 // leaves its gradient norm and non-finite flag on the device; refresh() (every logEveryNSteps
 // updates and at an epoch's end) reads the loss and item sums, the last norm, the non-finite
 // flags (NonFiniteGuard) and the loss scale — a handful of host reads per interval, none per
-// micro-batch — and writes trainer.logs ('train/loss', 'train/lr', 'train/grad_norm',
-// 'train/loss_scale', 'train/throughput') and TrainerState.itemsSeen.
+// micro-batch — and writes trainer.logs and TrainerState.itemsSeen. The tags (README.md, Training):
+//   'train/loss' (mean per item over the interval), 'train/lr' (group 0) and 'train/lr/group_<i>'
+//   (each group, when there are several), 'train/grad_norm' (the last update's, before clipping),
+//   'train/loss_scale' (fp16), 'train/throughput' (loss items/s), 'train/samples_per_sec',
+//   'train/tokens_per_sec' (text: input tokens/s), 'train/data_wait_fraction' (share of the
+//   interval's wall time spent waiting for the next batch), 'train/memory/rss_bytes' (process
+//   resident set), 'train/memory/tensor_bytes' (this thread's live native tensor storages).
+// TODO(cuda memory): 'train/memory/cuda_allocated_bytes' and 'train/memory/cuda_peak_bytes' need
+// a native query of c10's CUDACachingAllocator (torch.cuda.memory_allocated/max_memory_allocated),
+// which the addon does not have yet; they are not logged until it does.
+import { memory } from '../core/runtime.js';
 import { dispose, keep } from '../core/scope.js';
 import { type Tensor } from '../core/tensor.js';
 import { type LossTotals } from '../metrics/tracker.js';
@@ -19,6 +28,9 @@ export class TrainLogs {
   private itemsBeforeEpoch = 0;
   private last: LossTotals = { lossSum: 0, items: 0 };
   private lastTime = performance.now();
+  private lastSamples = 0;
+  private lastTokens = 0;
+  private dataWaitMs = 0;
   /** Reads the scaler's scale on demand (null without an enabled scaler). */
   readonly scaleReader: (() => number) | null;
 
@@ -32,6 +44,14 @@ export class TrainLogs {
     this.itemsBeforeEpoch = this.core.state.itemsSeen;
     this.last = { lossSum: 0, items: 0 };
     this.lastTime = performance.now();
+    this.lastSamples = this.core.state.samplesSeen;
+    this.lastTokens = this.core.state.tokensSeen;
+    this.dataWaitMs = 0;
+  }
+
+  /** Time the loop spent waiting for a batch (measured around the fetch), for 'train/data_wait_fraction'. */
+  addDataWait(ms: number): void {
+    this.dataWaitMs += ms;
   }
 
   /** An optimizer update's device values, kept until the next read (no host read here). */
@@ -55,10 +75,24 @@ export class TrainLogs {
     const logs = c.logs;
     if (items > 0) logs['train/loss'] = (totals.lossSum - this.last.lossSum) / items;
     if (this.lastLr.length) logs['train/lr'] = this.lastLr[0];
+    if (this.lastLr.length > 1) this.lastLr.forEach((lr, i) => (logs[`train/lr/group_${i}`] = lr));
     if (this.gradNorm) logs['train/grad_norm'] = this.gradNorm.item();
     if (this.scaleReader) logs['train/loss_scale'] = this.scaleReader();
     const seconds = (now - this.lastTime) / 1000;
-    if (seconds > 0) logs['train/throughput'] = items / seconds;
+    const samples = c.state.samplesSeen - this.lastSamples;
+    // A read with nothing trained since the last (an epoch's end right after a logging step) keeps the rates.
+    if (seconds > 0 && samples > 0) {
+      logs['train/throughput'] = items / seconds;
+      logs['train/samples_per_sec'] = samples / seconds;
+      const tokens = c.state.tokensSeen - this.lastTokens;
+      if (tokens > 0) logs['train/tokens_per_sec'] = tokens / seconds;
+      logs['train/data_wait_fraction'] = Math.min(1, this.dataWaitMs / (now - this.lastTime));
+    }
+    logs['train/memory/rss_bytes'] = process.memoryUsage.rss();
+    logs['train/memory/tensor_bytes'] = memory().storageBytes;
+    this.lastSamples = c.state.samplesSeen;
+    this.lastTokens = c.state.tokensSeen;
+    this.dataWaitMs = 0;
     recordItemsSeen(c.state, this.itemsBeforeEpoch + totals.items);
     this.last = totals;
     this.lastTime = now;

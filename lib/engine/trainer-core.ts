@@ -86,6 +86,8 @@ export class TrainerCore {
       get state() { return core.state; },
       get optimizer() { return core.optimizer; },
       get model() { return core.model; },
+      get config() { return core.config; },
+      get task() { return core.task; },
       get logs() { return core.logs; },
       get batchesPerEpoch() { return typeof core.train.length === 'number' ? core.train.length : null; },
       requestStop: (reason: string) => core.requestStop(reason),

@@ -176,6 +176,15 @@ export class Trainer {
   }
 
   /**
+   * The confusion matrix of the last validation run (single-label classification: rows the true
+   * class, columns the predicted one, as sklearn's confusion_matrix), or null. Not a scalar, so
+   * not in validate()'s metrics; loggers and dashboards read it here.
+   */
+  confusionMatrix(): number[][] | null {
+    return this.validationLoop.lastConfusionMatrix();
+  }
+
+  /**
    * The model's outputs over a source joined along the batch dimension ({ logits: [N, ...] }),
    * in eval mode without grad. Dispose the result when done (torch.dispose(result)).
    */

@@ -34,6 +34,8 @@ const yieldToEventLoop = (): Promise<void> | undefined => {
 
 export class TrainingLoop {
   private readonly logs: TrainLogs;
+  /** The step of the last onLog with training values (each step's are logged once). */
+  private loggedStep = -1;
 
   constructor(private readonly core: TrainerCore, private readonly validation: ValidationLoop) {
     this.logs = new TrainLogs(core);
@@ -84,6 +86,7 @@ export class TrainingLoop {
     c.accumulator.reset();
     c.tracker.reset();
     this.logs.startEpoch();
+    this.loggedStep = Math.max(this.loggedStep, c.state.step);
     c.model.train();
     const started = performance.now();
     const stepsBefore = c.state.step;
@@ -101,9 +104,11 @@ export class TrainingLoop {
         releaseBatch(c.train, next.batch);
       }
       for (;;) {
-        // A sync source (an array) costs no promise per batch.
+        // A sync source (an array) costs no promise per batch. The wait is timed for 'train/data_wait_fraction'.
+        const fetchStart = performance.now();
         const pending = batches.next();
         const next = pending instanceof Promise ? await this.awaitBatch(pending) : pending;
+        this.logs.addDataWait(performance.now() - fetchStart);
         if (next === 'interrupted') break;
         if (!next) {
           completed = true;
@@ -124,10 +129,16 @@ export class TrainingLoop {
           info.release();
         }
         if (info.optimizerStep) {
-          if (c.state.step % c.config.logEveryNSteps === 0) this.logs.refresh();
+          if (c.state.step % c.config.logEveryNSteps === 0) {
+            this.logs.refresh();
+            await this.logTrain();
+          }
           const every = c.config.evalEveryNSteps;
           if (every && c.val && c.state.step % every === 0) validation = await this.validation.run(c.val);
-          if (c.checkpoints?.due('step', c.state.step, c.state.epoch) && !next.last) this.saveCheckpoint();
+          if (c.checkpoints?.due('step', c.state.step, c.state.epoch) && !next.last) {
+            this.saveCheckpoint();
+            await this.logTrain();
+          }
         }
         if (next.last) completed = true;
         // A stop (signal, abort, requestStop) takes effect at the end of the optimizer step in
@@ -154,6 +165,7 @@ export class TrainingLoop {
       discardWindow(c.state);
     }
     const totals = this.logs.refresh();
+    await this.logTrain();
     if (completed) recordEpochEnd(c.state);
     if (c.config.evalAtEpochEnd && c.val && !c.stopForced) validation = await this.validation.run(c.val);
     // At the epoch's end (after its validation, so the best-k metric is this epoch's): the step
@@ -175,6 +187,20 @@ export class TrainingLoop {
       if (err instanceof DataLoaderInterrupted && this.core.shouldStop()) return 'interrupted';
       throw err;
     }
+  }
+
+  /**
+   * onLog with the training values of trainer.logs (every key but 'val/*') after a refresh, once
+   * per step: a refresh that covers no new update (an epoch's end right after a logging step)
+   * logs nothing again, and one that does (a checkpoint between logging steps) is logged, so every
+   * item's loss reaches the loggers exactly once.
+   */
+  private logTrain(): Promise<void> | undefined {
+    const c = this.core;
+    if (c.state.step <= this.loggedStep) return undefined;
+    this.loggedStep = c.state.step;
+    const logs = Object.fromEntries(Object.entries(c.logs).filter(([k]) => !k.startsWith('val/')));
+    return callHook(c.callbacks, 'onLog', c.view, logs, c.state.step);
   }
 
   /** Reads the logs (so the checkpoint's metrics are current) and saves. */

@@ -1,11 +1,12 @@
 // ValidationLoop: loss and the TaskSpec's metrics over a source, in eval mode without grad; and
-// prediction. Losses add up on the device and are read once at the end.
+// prediction. Losses and the counts behind the metrics add up on the device and are read once,
+// at the end (MetricsTracker): no host read per batch. Throughput is a training log, never a
+// validation metric.
 import { noGrad } from '../core/autograd.js';
 import { cat } from '../core/functions.js';
 import { dispose, keep, scope } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import { type Batch, type ModelOutput } from '../loss/types.js';
-import { batchCounts } from '../metrics/batch-metrics.js';
 import { MetricsTracker } from '../metrics/tracker.js';
 import { type BatchSource, releaseBatch, toDevice } from './batch-source.js';
 import { callHook } from './hooks.js';
@@ -21,14 +22,21 @@ export interface Prediction {
 }
 
 export class ValidationLoop {
+  private confusion: number[][] | null = null;
+
   constructor(private readonly core: TrainerCore) {}
+
+  /** The last validation run's confusion matrix (single-label classification; rows: true class), or null. */
+  lastConfusionMatrix(): number[][] | null {
+    return this.confusion;
+  }
 
   /** Loss and the TaskSpec's metrics over a source (metric names as the TaskSpec gives them). */
   async run(source: BatchSource): Promise<Record<string, number>> {
     const c = this.core;
     const wasTraining = c.model.training;
     c.model.eval();
-    const tracker = new MetricsTracker(c.task.metrics);
+    const tracker = new MetricsTracker(c.task.metrics, c.task);
     await callHook(c.callbacks, 'onValidationStart', c.view);
     let index = 0;
     try {
@@ -40,7 +48,7 @@ export class ValidationLoop {
             const output = c.forward(b);
             const { loss, numItems } = c.computeLoss(output, b, null);
             tracker.addLoss(loss, numItems);
-            tracker.addCounts(batchCounts(output, b, c.task));
+            tracker.update(output, b);
             return new DeviceLoss(loss, numItems);
           }));
         } finally {
@@ -53,8 +61,10 @@ export class ValidationLoop {
         }
       }
       const metrics = tracker.summary();
+      this.confusion = tracker.confusionMatrix();
       for (const [k, v] of Object.entries(metrics)) c.logs[`val/${k}`] = v;
       await callHook(c.callbacks, 'onValidationEnd', c.view, metrics);
+      await callHook(c.callbacks, 'onLog', c.view, Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`val/${k}`, v])), c.state.step);
       return metrics;
     } finally {
       tracker.dispose();

@@ -1,10 +1,13 @@
-// Per-batch counts behind the task metrics (accuracy, F1, recall@1), computed without grad from
-// a model output and its batch. Counts (not ratios) so they add up exactly over an epoch.
+// Per-batch counts behind accuracy, F1 and recall@1, computed without grad from a model output
+// and its batch and READ TO THE HOST (several reads per batch). The engine no longer uses this:
+// MetricsTracker.update() counts on the device (batch-stats.ts) and reads once per interval.
+// Kept for callers that want one batch's counts as numbers.
 import { noGrad } from '../core/autograd.js';
 import { arange } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
 import { type Batch, type ModelOutput } from '../loss/types.js';
 import { type TaskSpec } from '../task/spec.js';
+import { labelsOf } from './batch-stats.js';
 
 export interface BatchCounts {
   correct: number;
@@ -13,13 +16,6 @@ export interface BatchCounts {
   tp?: number[];
   fp?: number[];
   fn?: number[];
-}
-
-function labelsOf(batch: Batch, task: TaskSpec): Tensor | null {
-  const labels = batch[task.fields.labels];
-  if (labels instanceof Tensor) return labels;
-  if (task.type === 'causal_lm' && typeof task.fields.inputs === 'string' && batch[task.fields.inputs] instanceof Tensor) return batch[task.fields.inputs] as Tensor;
-  return null;
 }
 
 function perClass(pred: Tensor, target: Tensor, classes: number): Pick<BatchCounts, 'tp' | 'fp' | 'fn'> {

@@ -4,6 +4,7 @@
 // spec is a TaskSpecError naming the field, what was expected, what was given and the fix.
 import { z } from 'zod';
 import { formatZodError } from '../core/validation.js';
+import { metricNameIssues } from '../metrics/names.js';
 
 export const TASK_TYPES = ['causal_lm', 'masked_lm', 'seq_classification', 'token_classification', 'image_classification',
   'multilabel_classification', 'regression', 'contrastive'] as const;
@@ -31,6 +32,7 @@ const schema = z.object({
   maskTokenId: z.number().int().min(0).optional(),
   maskProbability: z.number().gt(0).lt(1).default(0.15),
   loss: z.object({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}) }).strict().optional(),
+  /** Metric names for validation (and the tracker): see lib/metrics/names.ts and README.md; checked per task type. */
   metrics: z.array(z.string().min(1)).optional(),
   normalizeBy: z.enum(['tokens', 'samples', 'pairs']).optional(),
 }).strict();
@@ -100,6 +102,8 @@ export function parseTaskSpec(input: unknown): TaskSpec {
   if (s.padTokenId !== undefined && s.vocabSize !== undefined && s.padTokenId >= s.vocabSize) {
     issues.push(`padTokenId: must be below vocabSize (${s.vocabSize}); given ${s.padTokenId}; fix: use the tokenizer's padding id`);
   }
+  // Metric names: an unknown one is an error here, not a metric that silently never appears.
+  if (s.metrics) issues.push(...metricNameIssues(s.type, s.metrics, s.type === 'causal_lm' || s.type === 'masked_lm' ? s.vocabSize : s.numClasses));
   if (issues.length) throw new TaskSpecError(issues);
   const text = TEXT.includes(s.type);
   const modality: Modality = s.modality ?? (text ? 'text' : s.type === 'image_classification' ? 'vision' : s.type === 'contrastive' ? 'multimodal' : 'tabular');
