@@ -66,6 +66,7 @@ export class CheckpointManager {
   constructor(options: CheckpointOptionsInput) {
     this.options = parseOrThrow(checkpointOptionsSchema, options, (issues) => new CheckpointError(`invalid checkpoint options:\n  ${issues.map((i) => i.text).join('\n  ')}`),
       { root: '(checkpoint)', known: { owner: 'the checkpoint options', keys: Object.keys(checkpointOptionsSchema.shape) } });
+    if (this.options.writeInBackground) backgroundWriter.prepare();
   }
 
   /**
