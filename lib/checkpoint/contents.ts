@@ -43,6 +43,11 @@ export interface TrainerSnapshot {
   config: unknown;
   task: unknown;
   logs: Record<string, number>;
+  /**
+   * The training data's order: its sampler's kind and seed and its length in batches (the
+   * position is TrainerState's epoch and batchInEpoch), so a resume can tell when they differ.
+   */
+  data?: { sampler: string | null; seed: number | null; batches: number | null };
 }
 
 export interface TrainingParts {

@@ -58,6 +58,10 @@ export function resume(c: TrainerCore, spec: string, options: { weightsOnly?: bo
     else if (c.scheduler || saved.scheduler) throw new CheckpointError(`checkpoint ${point.folder} ${saved.scheduler ? 'has' : 'has no'} learning-rate schedule but this run ${c.scheduler ? 'has' : 'has none'}; use the same schedule, or weightsOnly: true`);
     if (c.scaler?.isEnabled() && saved.scaler) c.scaler.loadStateDict(saved.scaler);
     const changes = changedFields(saved.trainer.config as Record<string, unknown>, c.config as unknown as Record<string, unknown>);
+    const savedData = saved.trainer.data, data = c.dataOrder();
+    for (const key of ['sampler', 'seed', 'batches'] as const) {
+      if (savedData && savedData[key] !== data[key]) changes.push(`the training data's ${key === 'batches' ? 'length in batches' : key} (${JSON.stringify(savedData[key])} -> ${JSON.stringify(data[key])}: the resumed epoch will not continue the saved order)`);
+    }
     if (changes.length) process.emitWarning(`resuming ${point.folder} with a changed config: ${changes.join(', ')}; the resumed run will differ from the saved one`, 'TrainerWarning');
     c.loadStateDict({ state: saved.trainer.state as TrainerState, callbacks: saved.trainer.callbacks ?? {} });
     Object.assign(c.logs, saved.trainer.logs ?? {});

@@ -189,7 +189,7 @@ export class TrainerCore {
   saveCheckpoint(): string | null {
     if (!this.checkpoints) return null;
     const { state, callbacks } = this.stateDict();
-    const snapshot: TrainerSnapshot = { state, callbacks, config: this.config, task: this.task, logs: { ...this.logs } };
+    const snapshot: TrainerSnapshot = { state, callbacks, config: this.config, task: this.task, logs: { ...this.logs }, data: this.dataOrder() };
     try {
       void this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler }, snapshot);
       return path.join(this.checkpoints.options.dir, checkpointName(state.step));
@@ -197,6 +197,16 @@ export class TrainerCore {
       this.checkpoints.report(state.step, err);
       return null;
     }
+  }
+
+  /** What fixes the training data's order (a DataLoader's sampler and seed, its length in batches). */
+  dataOrder(): NonNullable<TrainerSnapshot['data']> {
+    const sampler = (this.train as { sampler?: { seed?: unknown; constructor: { name: string } } }).sampler;
+    return {
+      sampler: sampler ? sampler.constructor.name : null,
+      seed: typeof sampler?.seed === 'number' ? sampler.seed : null,
+      batches: typeof this.train.length === 'number' ? this.train.length : null,
+    };
   }
 
   /** A new fit() starts without the previous one's stop. */

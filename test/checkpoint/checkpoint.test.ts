@@ -220,3 +220,23 @@ describe('the data position', () => {
     expect(counter.first).toEqual(order.map((i) => i % 3));
   });
 });
+
+describe('the data order', () => {
+  it('a resume with another shuffle seed or data length says the order differs', async () => {
+    const dir = tmp();
+    await new Trainer({ model: model(), task, train: loader(), config, callbacks: [new StopAt(3)], checkpoint: { dir } }).fit();
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint-3', 'trainer_state.json'), 'utf8'));
+    expect(saved.data).toEqual({ sampler: 'RandomSampler', seed: 3, batches: 10 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const other = new data.DataLoader(ds, { batchSize: 4, shuffle: true, seed: 4 });
+      await new Trainer({ model: model(), task, train: other, config, checkpoint: { dir } }).fit({ resumeFrom: 'latest' });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.some((w) => /the training data's seed \(3 -> 4: the resumed epoch will not continue the saved order\)/.test(w))).toBe(true);
+  });
+});
