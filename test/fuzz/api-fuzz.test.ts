@@ -2,7 +2,7 @@
 // and setter, called with random arguments from a seeded generator, in a child process for a
 // bounded time. JS exceptions are fine; a death by signal, an abnormal exit, an unhandled
 // rejection, or a call that hangs fails the test with the seed, the call and how to repeat it.
-//   TORCHTRAIN_FUZZ_SEED (default: random, printed)  TORCHTRAIN_FUZZ_SECONDS (default 20)
+//   TORCHTRAIN_FUZZ_SEED (default: random, printed; 1 when CI=true)  TORCHTRAIN_FUZZ_SECONDS (default 20)
 //   TORCHTRAIN_FUZZ_CALLS (default 100000)  TORCHTRAIN_FUZZ_HANG_SECONDS (default 15)
 //   TORCHTRAIN_FUZZ_ONLY (a regex over target names, e.g. 'Tensor#|torch\.')
 import { describe, expect, it } from 'vitest';
