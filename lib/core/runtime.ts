@@ -1,24 +1,15 @@
 // Process-level state: which libtorch is loaded, live-tensor counts, random generators, threads.
 import { addonFile, buildInfo, native } from './addon.js';
+import { type NativeInfo } from './native.js';
 import { scopeDepth } from './scope.js';
 
 export { hostReads } from './host-reads.js';
 
-export interface TorchInfo {
-  torchtrainVersion: string;
-  libtorchVersion: string;
+/** What the addon reports of itself (NativeInfo), and how the build found libtorch. */
+export interface TorchInfo extends NativeInfo {
   /** How the build found libtorch: the LIBTORCH variable, a Python torch, or the system package. */
   libtorchSource: string | null;
   libtorchDir: string | null;
-  cxx11Abi: boolean;
-  cudaLinked: boolean;
-  cudaAvailable: boolean;
-  cudaDeviceCount: number;
-  numThreads: number;
-  numInteropThreads: number;
-  mkl: boolean;
-  mkldnn: boolean;
-  parallelInfo: string;
   addon: string;
   referencePython: string | null;
 }
