@@ -1,10 +1,22 @@
 // Process-level bindings: build and runtime info, the handle table's bookkeeping, random
-// generators, threads, CUDA presence and grad mode.
+// generators, threads, CUDA presence, the CUDA caching allocator's statistics and grad mode.
 #include <ATen/CPUGeneratorImpl.h>
 #include <unordered_set>
 
 #include "boundary.h"
+#include "compat.h"
 #include "registrars.h"
+
+// The CUDA caching allocator's statistics are read through c10's device-generic DeviceAllocator
+// (libtorch 2.9+), which needs no CUDA toolkit headers: the PyPI wheel ships c10/cuda headers that
+// include cuda_runtime_api.h, absent on machines without a toolkit. Older libtorch (Debian's 1.13,
+// CPU-only) reports no statistics (the bindings return null), like a machine without CUDA.
+#if TT_TORCH_AT_LEAST(2, 9)
+#include <c10/core/CachingDeviceAllocator.h>
+#define TT_CUDA_MEMORY_STATS 1
+#else
+#define TT_CUDA_MEMORY_STATS 0
+#endif
 
 #ifndef TORCHTRAIN_VERSION
 #define TORCHTRAIN_VERSION "unknown"
@@ -111,19 +123,29 @@ TT_BINDING(seed) {
   return Napi::BigInt::New(a.env(), s);
 }
 
+// The index N of a 'cuda' / 'cuda:N' device name (-1 for plain 'cuda': the current device), or
+// the range error naming what is accepted.
+int64_t cudaIndexOf(tt::Args& a, size_t i, const std::string& name, const char* accepted) {
+  auto refuse = [&]() { a.rangeError(i, std::string("must be ") + accepted + ", got '" + name + "'"); };
+  if (name.rfind("cuda", 0) != 0) refuse();
+  if (name.size() == 4) return -1;
+  if (name[4] != ':' || name.size() == 5 || name.size() > 9 || name.find_first_not_of("0123456789", 5) != std::string::npos) refuse();
+  return std::stoll(name.substr(5));
+}
+
+// Refuses a CUDA device index that is not there; plain 'cuda' (-1) becomes device 0.
+int64_t visibleCudaIndex(tt::Args& a, size_t i, int64_t index, const std::string& name) {
+  auto count = static_cast<int64_t>(at::getNumGPUs());
+  if (!at::hasCUDA() || index >= count) a.rangeError(i, "names a CUDA device that is not there (" + std::to_string(count) + " visible): '" + name + "'");
+  return index < 0 ? 0 : index;
+}
+
 // The generator of a device: the CPU's (no argument), or a CUDA device's ('cuda', 'cuda:N').
 at::Generator generatorArg(tt::Args& a, size_t i) {
   if (a.size() <= i || a[i].IsUndefined() || a[i].IsNull()) return at::detail::getDefaultCPUGenerator();
   std::string name = a.string(i);
   if (name == "cpu") return at::detail::getDefaultCPUGenerator();
-  if (name.rfind("cuda", 0) != 0) a.rangeError(i, "must be 'cpu', 'cuda' or 'cuda:N', got '" + name + "'");
-  int64_t index = 0;
-  if (name.size() > 4) {
-    if (name[4] != ':' || name.size() == 5 || name.find_first_not_of("0123456789", 5) != std::string::npos) a.rangeError(i, "must be 'cpu', 'cuda' or 'cuda:N', got '" + name + "'");
-    index = std::stoll(name.substr(5));
-  }
-  auto count = static_cast<int64_t>(at::getNumGPUs());
-  if (!at::hasCUDA() || index >= count) a.rangeError(i, "names a CUDA device that is not there (" + std::to_string(count) + " visible): '" + name + "'");
+  int64_t index = visibleCudaIndex(a, i, cudaIndexOf(a, i, name, "'cpu', 'cuda' or 'cuda:N'"), name);
   return at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index)));
 }
 
@@ -188,6 +210,60 @@ TT_BINDING(cudaSynchronize) {
   return a.undefined();
 }
 
+// The CUDA device named at i ('cuda' or 'cuda:N'; absent: the current one), or nullopt where
+// there are no statistics to read (no CUDA on this machine or in this libtorch). A malformed
+// name is refused everywhere, so a typo shows on a CPU machine too.
+std::optional<c10::DeviceIndex> cudaStatsDevice(tt::Args& a, size_t i) {
+  int64_t index = -1;
+  std::string name = "cuda";
+  if (a.has(i)) {
+    name = a.string(i);
+    index = cudaIndexOf(a, i, name, "'cuda' or 'cuda:N' (CUDA memory statistics)");
+  }
+  if (!TT_CUDA_MEMORY_STATS || !torch::cuda::is_available()) return std::nullopt;
+  if (index < 0) return c10::DeviceIndex(-1);
+  return static_cast<c10::DeviceIndex>(visibleCudaIndex(a, i, index, name));
+}
+
+#if TT_CUDA_MEMORY_STATS
+c10::DeviceIndex currentCudaIndex() { return c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->getDevice().index(); }
+#endif
+
+// cudaMemoryStats(device?) -> { allocatedBytes, peakAllocatedBytes, reservedBytes, peakReservedBytes }
+// or null: the caching allocator's aggregate counters, as torch.cuda.memory_stats() reports them.
+TT_BINDING(cudaMemoryStats) {
+  auto device = cudaStatsDevice(a, 0);
+  if (!device) return a.env().Null();
+#if TT_CUDA_MEMORY_STATS
+  c10::DeviceIndex index = *device >= 0 ? *device : currentCudaIndex();
+  auto* allocator = c10::getDeviceAllocator(c10::DeviceType::CUDA);
+  auto stats = allocator->getDeviceStats(index);
+  const auto aggregate = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+  Napi::Object out = Napi::Object::New(a.env());
+  out.Set("device", Napi::Number::New(a.env(), index));
+  out.Set("allocatedBytes", Napi::Number::New(a.env(), static_cast<double>(stats.allocated_bytes[aggregate].current)));
+  out.Set("peakAllocatedBytes", Napi::Number::New(a.env(), static_cast<double>(stats.allocated_bytes[aggregate].peak)));
+  out.Set("reservedBytes", Napi::Number::New(a.env(), static_cast<double>(stats.reserved_bytes[aggregate].current)));
+  out.Set("peakReservedBytes", Napi::Number::New(a.env(), static_cast<double>(stats.reserved_bytes[aggregate].peak)));
+  return out;
+#else
+  return a.env().Null();
+#endif
+}
+
+// cudaResetPeakMemoryStats(device?) -> true, or false where there are no statistics.
+TT_BINDING(cudaResetPeakMemoryStats) {
+  auto device = cudaStatsDevice(a, 0);
+  if (!device) return Napi::Boolean::New(a.env(), false);
+#if TT_CUDA_MEMORY_STATS
+  c10::DeviceIndex index = *device >= 0 ? *device : currentCudaIndex();
+  c10::getDeviceAllocator(c10::DeviceType::CUDA)->resetPeakStats(index);
+  return Napi::Boolean::New(a.env(), true);
+#else
+  return Napi::Boolean::New(a.env(), false);
+#endif
+}
+
 TT_BINDING(setGradEnabled) {
   at::GradMode::set_enabled(a.boolean(0));
   return a.undefined();
@@ -217,6 +293,8 @@ void registerRuntime(Napi::Env, Napi::Object e) {
   TT_EXPORT(e, cudaDeviceCount);
   TT_EXPORT(e, cudaManualSeed);
   TT_EXPORT(e, cudaSynchronize);
+  TT_EXPORT(e, cudaMemoryStats);
+  TT_EXPORT(e, cudaResetPeakMemoryStats);
   TT_EXPORT(e, setGradEnabled);
   TT_EXPORT(e, isGradEnabled);
 }

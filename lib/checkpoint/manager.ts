@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/validation.js';
 import { dispose } from '../core/scope.js';
 import { loadSafetensors } from '../io/safetensors.js';
+import { startProgress } from '../progress/index.js';
 import { temporaryName } from '../io/file-io.js';
 import { backgroundWriter, type PendingWrite } from './background-writer.js';
 import { type CheckpointContents, FILES, readContents, snapshotContents, type TrainerSnapshot, type TrainingParts } from './contents.js';
@@ -101,15 +102,30 @@ export class CheckpointManager {
     // step by the epoch-end or end-of-fit save (a second full write, a second warning).
     this.lastSavedStep = step;
     this.lastSaveTime = performance.now();
+    // Progress lines only for long work (lib/progress is quiet under a second): the copy stalls
+    // training; the background write is timed from here to when this thread learns it ended.
+    const copy = startProgress(`checkpoint-${step}: copying the state at the step boundary`, { unit: 'files' });
     const files = snapshotContents(parts, trainer);
-    const folder = beginCheckpointFolder(this.options.dir, step, files.reduce((n, f) => n + byteEstimate(f) + 4096, 0));
+    const bytes = files.reduce((n, f) => n + byteEstimate(f) + 4096, 0);
+    const folder = beginCheckpointFolder(this.options.dir, step, bytes);
+    copy.update(files.length);
+    copy.finish(megabytes(bytes));
     const job = { folder, head: { step, epoch, metrics }, files };
+    const writing = startProgress(`checkpoint-${step}: writing`, { total: files.length, unit: 'files' });
     if (!this.options.writeInBackground) {
       const final = runWriteJob({ ...job, id: -1 });
+      writing.update(files.length);
+      writing.finish(megabytes(bytes));
       this.rotate();
       return Promise.resolve(final);
     }
-    const write = backgroundWriter.submit(job, step, (w) => this.finished(w));
+    const write = backgroundWriter.submit(job, step, (w) => {
+      if (w.state === 'done') {
+        writing.update(files.length);
+        writing.finish(megabytes(bytes));
+      } else writing.fail(w.error?.message);
+      this.finished(w);
+    });
     if (write.state === 'writing') this.inFlight = write;
     else this.settle(false); // written on this thread (no worker thread): report now
     return write.promise;
@@ -227,4 +243,8 @@ export function loadWeights(folder: string, model: TrainingParts['model'], optio
   } finally {
     dispose(weights);
   }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }

@@ -8,6 +8,7 @@ import {
   type TransformOptions, type WorkerConstructible,
 } from './dataset.js';
 import { DataError } from './errors.js';
+import { startProgress } from '../progress/index.js';
 
 interface RawLine {
   bytes: Buffer;
@@ -98,15 +99,25 @@ export class JsonlDataset<T = unknown> implements IterableDataset<T>, WorkerCons
   async index(): Promise<IndexedJsonlDataset<T>> {
     let ranges = new Float64Array(1024);
     let count = 0;
-    for await (const { bytes, offset } of readLines(this.path)) {
-      if (2 * count + 2 > ranges.length) {
-        const grown = new Float64Array(ranges.length * 2);
-        grown.set(ranges);
-        ranges = grown;
+    // A large file takes a while to scan: progress in MB (quiet under a second).
+    const megabytes = Math.ceil(statSync(this.path).size / 1e6);
+    const progress = startProgress(`indexing ${this.path}`, { total: megabytes, unit: 'MB' });
+    try {
+      for await (const { bytes, offset } of readLines(this.path)) {
+        if (2 * count + 2 > ranges.length) {
+          const grown = new Float64Array(ranges.length * 2);
+          grown.set(ranges);
+          ranges = grown;
+        }
+        ranges[2 * count] = offset;
+        ranges[2 * count + 1] = offset + bytes.length;
+        count++;
+        progress.update(Math.floor((offset + bytes.length) / 1e6));
       }
-      ranges[2 * count] = offset;
-      ranges[2 * count + 1] = offset + bytes.length;
-      count++;
+      progress.update(megabytes);
+      progress.finish(`${count} records`);
+    } finally {
+      progress.fail('stopped'); // a no-op after finish()
     }
     return new IndexedJsonlDataset<T>(this.path, ranges.slice(0, 2 * count), statSync(this.path).size);
   }

@@ -5,8 +5,62 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatZodError } from '../core/validation.js';
+import { startProgress } from '../progress/index.js';
 import { checkIndex, type DatasetSource, type MapDataset, MappedMapDataset, type Transform, type TransformOptions, type WorkerConstructible } from './dataset.js';
-import { CharTokenizer, type Tokenizer } from './tokenizers.js';
+import { BpeTokenizer, ByteTokenizer, CharTokenizer, type Tokenizer } from './tokenizers.js';
+
+/** Characters per encode() call when a long text is tokenised in pieces (for progress). */
+const PIECE_CHARS = 1 << 18;
+
+/**
+ * Tokenises a text, with progress ('tokenising corpus', in characters) when it is long. A piece
+ * ends just after a single newline and before a letter or digit (see pieceEnd): no pre-tokenizer of the built-in
+ * tokenizers (bytes; OpenAI's BPE regexes, none of which join a newline to a following letter or
+ * digit) lets a token cross such a point, so the ids are the same as one encode() call (a test
+ * checks this on Moby-Dick). Other tokenizers (yours, CharTokenizer, whose error offsets are
+ * whole-text ones) get the whole text in one call.
+ */
+function encodeCorpus(tokenizer: Tokenizer, text: string): Int32Array {
+  if (!(tokenizer instanceof BpeTokenizer || tokenizer instanceof ByteTokenizer) || text.length <= PIECE_CHARS) {
+    return Int32Array.from(tokenizer.encode(text));
+  }
+  const progress = startProgress('tokenising corpus', { total: text.length, unit: 'chars' });
+  const ids: number[][] = [];
+  let count = 0;
+  try {
+    for (let start = 0; start < text.length;) {
+      const end = pieceEnd(text, start + PIECE_CHARS);
+      const piece = tokenizer.encode(text.slice(start, end));
+      ids.push(piece);
+      count += piece.length;
+      start = end;
+      progress.update(end);
+    }
+  } catch (e) {
+    progress.fail((e as Error).message);
+    throw e;
+  }
+  progress.finish(`${count} tokens`);
+  const out = new Int32Array(count);
+  let at = 0;
+  for (const piece of ids) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+/**
+ * The first safe split at or after `from`, or the text's end: just after a single '\n' (a
+ * non-space before it) and before a letter or digit. A run of newlines would not do: GPT-2's
+ * regex reads '\n\n' before a letter as two pre-tokens but as one at the end of a piece.
+ */
+function pieceEnd(text: string, from: number): number {
+  const boundary = /(?<=\S)\n(?=[\p{L}\p{N}])/gu;
+  boundary.lastIndex = Math.max(0, from - 1);
+  const m = boundary.exec(text);
+  return m ? m.index + 1 : text.length;
+}
 
 /**
  * - 'none' (default): only `input_ids` = tokens[s, s + blockSize). For torchtrain's causal_lm
@@ -65,7 +119,7 @@ export class TextCorpus implements MapDataset<TextCorpusSample>, WorkerConstruct
     const o = parsed.data;
     if (typeof source === 'string') {
       this.tokenizer = tokenizer ?? CharTokenizer.fromText(source);
-      this.tokens = Int32Array.from(this.tokenizer.encode(source));
+      this.tokens = encodeCorpus(this.tokenizer, source);
       this.vocabSize = this.tokenizer.vocabSize;
     } else if (source && typeof source === 'object' && source.tokens !== undefined) {
       this.tokenizer = tokenizer;

@@ -2,6 +2,7 @@
 // LearningRateMonitor, ProgressBar and GradientMonitorCallback.
 import cliProgress from 'cli-progress';
 import { type Module } from '../nn/module.js';
+import { type ProgressStream } from '../progress/index.js';
 import { GradientMonitor, type GradientHealth, type GradientMonitorOptions } from './gradient-monitor.js';
 import { DefaultHooks, type EpochResult, type StepInfo, type TrainerView } from './hooks.js';
 
@@ -77,33 +78,61 @@ export class ProgressBar extends DefaultHooks {
   private bar: cliProgress.SingleBar | null = null;
   private totalBatches = 0;
   private epochStarted = 0;
+  private epoch = 0;
+  /** Where the bar was when validation took the terminal (null: not paused). */
+  private pausedAt: number | null = null;
+  /** Batches done in the epoch, as last shown. */
+  private value = 0;
 
-  constructor(readonly options: { stream?: NodeJS.WriteStream; logEvery?: number; label?: string } = {}) {
+  /** stream: any writable (process.stderr by default, a file stream, ...); the bar is drawn only when it is a TTY. */
+  constructor(readonly options: { stream?: ProgressStream; logEvery?: number; label?: string } = {}) {
     super();
   }
 
-  private get stream(): NodeJS.WriteStream {
+  private get stream(): ProgressStream {
     return this.options.stream ?? process.stderr;
   }
 
   override onTrainEpochStart(t: TrainerView, epoch: number): void {
     this.totalBatches = t.batchesPerEpoch ?? 0;
     this.epochStarted = performance.now();
-    if (!this.stream.isTTY) return;
+    this.epoch = epoch;
+    this.pausedAt = null;
+    this.value = 0;
+    if (this.stream.isTTY) this.startBar(0);
+  }
+
+  private startBar(value: number): void {
     this.bar = new cliProgress.SingleBar({
-      stream: this.stream,
-      format: `${this.options.label ?? 'epoch'} ${epoch + 1} |{bar}| {value}/{total} batches | {rate} it/s | ETA {eta_formatted} | loss {loss}`,
-      hideCursor: true,
+      // cli-progress only calls write() and readline's cursor helpers (which also only write).
+      stream: this.stream as NodeJS.WriteStream,
+      format: `${this.options.label ?? 'epoch'} ${this.epoch + 1} |{bar}| {value}/{total} batches | {rate} it/s | ETA {eta_formatted} | loss {loss}`,
+      // Visible cursor: a run killed mid-epoch would otherwise leave the terminal without one.
+      hideCursor: false,
     }, cliProgress.Presets.shades_classic);
-    this.bar.start(this.totalBatches || 1, 0, { loss: '-', rate: '-' });
+    this.bar.start(this.totalBatches || 1, value, { loss: '-', rate: '-' });
+  }
+
+  // Validation draws its own progress (lib/progress) on the same terminal: the epoch's bar steps
+  // aside and comes back with the next training batch (not at all after an epoch's last one).
+  override onValidationStart(): void {
+    if (!this.bar) return;
+    this.pausedAt = this.value;
+    this.bar.stop();
+    this.bar = null;
   }
 
   override onTrainBatchEnd(t: TrainerView, info: StepInfo): void {
+    if (this.pausedAt !== null) {
+      this.startBar(this.pausedAt);
+      this.pausedAt = null;
+    }
     if (this.bar) {
       // Our own clock: cli-progress's startTime is Date.now()-based, not performance.now().
       const seconds = Math.max(1e-3, (performance.now() - this.epochStarted) / 1000);
       const loss = t.logs['train/loss'];
-      this.bar.update(info.batchIndex + 1, { loss: loss === undefined ? '-' : loss.toFixed(4), rate: ((info.batchIndex + 1) / seconds).toFixed(1) });
+      this.value = info.batchIndex + 1;
+      this.bar.update(this.value, { loss: loss === undefined ? '-' : loss.toFixed(4), rate: ((info.batchIndex + 1) / seconds).toFixed(1) });
       return;
     }
     const every = this.options.logEvery ?? 10;
@@ -117,6 +146,7 @@ export class ProgressBar extends DefaultHooks {
   override onTrainEpochEnd(_t: TrainerView, r: EpochResult): void {
     this.bar?.stop();
     this.bar = null;
+    this.pausedAt = null;
     const val = r.validation ? ` | val ${Object.entries(r.validation).filter(([k]) => k !== 'throughput').map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}` : '';
     this.stream.write(`epoch ${r.epoch + 1}: loss ${r.loss.toFixed(4)} | ${r.throughput.toFixed(0)} items/s | ${r.seconds.toFixed(1)} s${val}\n`);
   }

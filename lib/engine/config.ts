@@ -51,6 +51,8 @@ export const trainingConfigSchema = z.object({
   maxConsecutiveNonFinite: z.number().int().min(0).default(3),
   /** Named extensions (engine plugins) to enable. */
   extensions: z.array(z.string()).default([]),
+  /** Profile train and val data at fit start and warn on drift (trainer.dataProfiles); { maxSamples } sets the sample size (default 5000). */
+  profileData: z.union([z.boolean(), z.object({ maxSamples: z.number().int().positive().default(5000) }).strict()]).default(true),
 }).strict().refine((c) => c.maxEpochs !== undefined || c.maxSteps !== undefined, { message: 'set maxEpochs or maxSteps (or both)', path: ['maxEpochs'] });
 
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;

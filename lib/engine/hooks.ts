@@ -31,6 +31,7 @@ import { type Batch } from '../loss/types.js';
 import { type TrainerState } from './trainer-state.js';
 import { type TrainingConfig } from './config.js';
 import { type TaskSpec } from '../task/spec.js';
+import { type DataProfiles } from '../metrics/profile-types.js';
 
 /**
  * One micro-batch, as onTrainBatchEnd sees it. loss, items and optimizerStep.gradNorm stay on
@@ -111,6 +112,14 @@ export interface TrainerView {
    * Callbacks may add their own.
    */
   readonly logs: Record<string, number>;
+  /** Profiles of the train and val data and their drift, made at fit start (config.profileData); undefined before, or when off. */
+  readonly dataProfiles: DataProfiles | undefined;
+  /**
+   * The latest validation's confusion matrix (single-label classification; set before
+   * onValidationEnd), or null: matrix[true class][predicted class] = count, labels '0'..'n-1'
+   * (a TaskSpec has no class names), step the optimizer step it was computed at.
+   */
+  readonly confusionMatrix: { matrix: number[][]; labels: string[]; step: number } | null;
   /** Ask the fit loop to stop after the current step (with a reason shown in FitResult). */
   requestStop(reason: string): void;
 }

@@ -8,10 +8,12 @@
 //   'train/loss_scale' (fp16), 'train/throughput' (loss items/s), 'train/samples_per_sec',
 //   'train/tokens_per_sec' (text: input tokens/s), 'train/data_wait_fraction' (share of the
 //   interval's wall time spent waiting for the next batch), 'train/memory/rss_bytes' (process
-//   resident set), 'train/memory/tensor_bytes' (this thread's live native tensor storages).
-// TODO(cuda memory): 'train/memory/cuda_allocated_bytes' and 'train/memory/cuda_peak_bytes' need
-// a native query of c10's CUDACachingAllocator (torch.cuda.memory_allocated/max_memory_allocated),
-// which the addon does not have yet; they are not logged until it does.
+//   resident set), 'train/memory/tensor_bytes' (this thread's live native tensor storages), and on
+//   a CUDA device 'train/memory/cuda_allocated_bytes' and 'train/memory/cuda_peak_bytes' (the
+//   caching allocator's torch.cuda.memoryAllocated / maxMemoryAllocated: the peak is the process's,
+//   since start or the user's last resetPeakMemoryStats; resetting it here would change what the
+//   user's own queries see). Reading them is a host-side counter read, no GPU sync.
+import { cuda } from '../core/device.js';
 import { memory } from '../core/runtime.js';
 import { dispose, keep } from '../core/scope.js';
 import { type Tensor } from '../core/tensor.js';
@@ -33,11 +35,14 @@ export class TrainLogs {
   private dataWaitMs = 0;
   /** Reads the scaler's scale on demand (null without an enabled scaler). */
   readonly scaleReader: (() => number) | null;
+  /** The CUDA device trained on ('cuda', 'cuda:N'), or null: CUDA memory is logged only there. */
+  private readonly cudaDevice: string | null;
 
   constructor(private readonly core: TrainerCore) {
     const scaler = core.scaler?.isEnabled() ? core.scaler : null;
     this.scaleReader = scaler ? () => scaler.getScale() : null;
     this.nonFinite = new NonFiniteGuard(core.config.maxConsecutiveNonFinite);
+    this.cudaDevice = core.device.startsWith('cuda') ? core.device : null;
   }
 
   startEpoch(): void {
@@ -90,6 +95,12 @@ export class TrainLogs {
     }
     logs['train/memory/rss_bytes'] = process.memoryUsage.rss();
     logs['train/memory/tensor_bytes'] = memory().storageBytes;
+    if (this.cudaDevice) {
+      const allocated = cuda.memoryAllocated(this.cudaDevice);
+      const peak = cuda.maxMemoryAllocated(this.cudaDevice);
+      if (allocated !== null) logs['train/memory/cuda_allocated_bytes'] = allocated;
+      if (peak !== null) logs['train/memory/cuda_peak_bytes'] = peak;
+    }
     this.lastSamples = c.state.samplesSeen;
     this.lastTokens = c.state.tokensSeen;
     this.dataWaitMs = 0;

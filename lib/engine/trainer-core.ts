@@ -9,6 +9,7 @@ import { cuda } from '../core/device.js';
 import { LossInputError } from '../loss/inputs.js';
 import { type Batch, type LossResult, type LossStrategy, type ModelOutput } from '../loss/types.js';
 import { MetricsTracker } from '../metrics/tracker.js';
+import { type DataProfiles } from '../metrics/profile-types.js';
 import { LayerInputError, type Module } from '../nn/module.js';
 import { type Optimizer } from '../optim/optimizer.js';
 import { type LRScheduler } from '../optim/schedulers/base.js';
@@ -60,6 +61,10 @@ export class TrainerCore {
   /** The run's counters: changed only through the functions in trainer-state.ts. */
   state: TrainerState = initialTrainerState();
   readonly logs: Record<string, number> = {};
+  /** Set by Trainer.fit at its start (config.profileData). */
+  dataProfiles: DataProfiles | undefined = undefined;
+  /** The latest validation's confusion matrix (ValidationLoop sets it), for TrainerView. */
+  confusionMatrix: TrainerView['confusionMatrix'] = null;
   private stopReason: string | null = null;
   /** Set by signals and aborts: stop now, without the epoch-end validation. */
   stopForced = false;
@@ -89,6 +94,8 @@ export class TrainerCore {
       get config() { return core.config; },
       get task() { return core.task; },
       get logs() { return core.logs; },
+      get dataProfiles() { return core.dataProfiles; },
+      get confusionMatrix() { return core.confusionMatrix; },
       get batchesPerEpoch() { return typeof core.train.length === 'number' ? core.train.length : null; },
       requestStop: (reason: string) => core.requestStop(reason),
     };

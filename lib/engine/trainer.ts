@@ -21,6 +21,8 @@ import { type ModelAdapter, UniversalAdapter } from './adapters/adapter.js';
 import { type BatchSource } from './batch-source.js';
 import { type TrainingConfigInput, parseTrainingConfig } from './config.js';
 import { type Extension, extensions } from './extensions.js';
+import { type DataProfiles } from '../metrics/profile-types.js';
+import { profileTrainingData } from '../metrics/profile-training.js';
 import { callHook, type FitResult, type EpochResult, type TrainingHooks } from './hooks.js';
 import { StandardStrategy, type TrainingStrategy } from './strategies.js';
 import { TrainerCore } from './trainer-core.js';
@@ -103,6 +105,8 @@ export class Trainer {
   get state(): Readonly<TrainerState> { return this.core.state; }
   /** The latest logged values ('train/loss', 'train/lr', ..., 'val/loss', ...). */
   get logs(): Readonly<Record<string, number>> { return this.core.logs; }
+  /** Profiles of the train and val data and val's drift from train, made at each fit's start (config.profileData). */
+  get dataProfiles(): DataProfiles | undefined { return this.core.dataProfiles; }
 
   /**
    * Trains until maxEpochs or maxSteps, an AbortSignal, a hook's requestStop, or SIGINT/SIGTERM
@@ -122,6 +126,7 @@ export class Trainer {
     // the process then exits with 128 + the signal's number, as a killed process would, so batch
     // schedulers see it was stopped. A second one exits at once, as Python's second Ctrl-C does.
     let signalled = false;
+    const profiling = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       const code = 128 + (constants.signals[signal] ?? 0);
       if (signalled) process.exit(code);
@@ -129,8 +134,12 @@ export class Trainer {
       process.exitCode = code;
       c.requestStop(`received ${signal}`, true);
       c.interruptData(`received ${signal}`);
+      profiling.abort(`received ${signal}`);
     };
-    const onAbort = () => c.requestStop('aborted', true);
+    const onAbort = () => {
+      c.requestStop('aborted', true);
+      profiling.abort('aborted');
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     options.signal?.addEventListener('abort', onAbort);
@@ -138,6 +147,8 @@ export class Trainer {
     const epochs: EpochResult[] = [];
     try {
       if (options.resumeFrom !== undefined) resume(c, options.resumeFrom, { weightsOnly: options.weightsOnly });
+      // Every fit profiles (sampled, so cheap); it leaves libtorch's RNG as it found it (a resumed one too).
+      c.dataProfiles = await profileTrainingData(c.train, c.val, c.task, cfg.profileData, cfg.seed, profiling.signal);
       await callHook(c.callbacks, 'onFitStart', c.view);
       while ((cfg.maxEpochs === undefined || c.state.epoch < cfg.maxEpochs) && !c.shouldStop() && !c.reachedMaxSteps()) {
         const epoch = c.state.epoch;

@@ -8,6 +8,7 @@ import { dispose, keep, scope } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import { type Batch, type ModelOutput } from '../loss/types.js';
 import { MetricsTracker } from '../metrics/tracker.js';
+import { startProgress } from '../progress/index.js';
 import { type BatchSource, releaseBatch, toDevice } from './batch-source.js';
 import { callHook } from './hooks.js';
 import { DeviceLoss } from './step-info.js';
@@ -39,6 +40,9 @@ export class ValidationLoop {
     const tracker = new MetricsTracker(c.task.metrics, c.task);
     await callHook(c.callbacks, 'onValidationStart', c.view);
     let index = 0;
+    // Batches as they finish (quiet under a second); the loss is read only at the end, so none is shown.
+    const length = (source as { length?: unknown }).length;
+    const progress = startProgress('validation', { total: typeof length === 'number' ? length : undefined, unit: 'batches' });
     try {
       for await (const batch of source as AsyncIterable<Batch>) {
         let info: DeviceLoss;
@@ -59,14 +63,18 @@ export class ValidationLoop {
         } finally {
           info.release();
         }
+        progress.update(index);
       }
+      progress.finish();
       const metrics = tracker.summary();
       this.confusion = tracker.confusionMatrix();
+      c.confusionMatrix = this.confusion && { matrix: this.confusion, labels: this.confusion.map((_, i) => String(i)), step: c.state.step };
       for (const [k, v] of Object.entries(metrics)) c.logs[`val/${k}`] = v;
       await callHook(c.callbacks, 'onValidationEnd', c.view, metrics);
       await callHook(c.callbacks, 'onLog', c.view, Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`val/${k}`, v])), c.state.step);
       return metrics;
     } finally {
+      progress.fail('stopped'); // a no-op after finish()
       tracker.dispose();
       c.model.train(wasTraining);
     }

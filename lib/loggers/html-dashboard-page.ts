@@ -5,6 +5,7 @@
 // window.__dashboard (and data-* attributes) for the browser tests to check.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { PROFILES_CLIENT_JS } from './html-dashboard-profiles.js';
 
 export interface DashboardPageData {
   title: string;
@@ -358,7 +359,10 @@ const CLIENT_JS = String.raw`
   // Data profiles and drift (issue 12 item 4: computeDatasetProfile / compareProfiles).
   section('Data profiles and drift', null, 'profiles');
   var prof = D.profiles;
-  if (prof && (prof.profiles || prof.drift)) {
+${PROFILES_CLIENT_JS}
+  if (prof && (prof.profiles || prof.drift) && renderProfiles(prof)) {
+    // computeDatasetProfile / compareProfiles results: drawn by html-dashboard-profiles.ts
+  } else if (prof && (prof.profiles || prof.drift)) {
     var cards = [];
     if (prof.drift) cards.push(el('div', { class: 'card', 'data-profile': 'drift' }, [el('h3', { text: 'Drift (train vs validation)' }), Array.isArray(prof.drift) ? rowsTable(prof.drift) : kvTable(prof.drift)]));
     Object.keys(prof.profiles || {}).forEach(function (split) {

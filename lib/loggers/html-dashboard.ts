@@ -19,6 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { info as torchInfo } from '../core/runtime.js';
 import { type EpochResult, type FitResult, type StepInfo, type TrainerView, type TrainingHooks } from '../engine/hooks.js';
 import { renderDashboardPage, type DashboardPageData } from './html-dashboard-page.js';
+import { dashboardProfilesOf } from './html-dashboard-profiles.js';
 
 /** A confusion matrix: matrix[true class][predicted class] = count. */
 export interface ConfusionMatrix {
@@ -125,6 +126,8 @@ export class HtmlDashboard implements TrainingHooks {
     const view = t as TrainerView & { config?: unknown; task?: unknown };
     this.config ??= view.config;
     this.task ??= view.task;
+    // The Trainer's own data profiles (made just before onFitStart) unless the options gave some.
+    if (this.profiles === undefined && 'dataProfiles' in t) this.profiles = () => dashboardProfilesOf(t.dataProfiles);
     this.env = this.options.info === false ? null : this.options.info ?? environment(t.model);
     this.fingerprint = fingerprintOf(t.logs);
     this.writeNow(true);   // a path that cannot be written fails here, before any training
@@ -149,8 +152,8 @@ export class HtmlDashboard implements TrainingHooks {
     const kept: Record<string, number> = {};
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') kept[k] = v;
     this.validation.push({ step: t.step, epoch: t.epoch, time: Date.now(), metrics: kept });
-    const matrix = (metrics as { confusionMatrix?: unknown }).confusionMatrix;
-    if (Array.isArray(matrix)) this.setConfusionMatrix({ matrix: matrix as number[][], step: t.step });
+    // The Trainer's latest confusion matrix, unless the options gave one (or a provider of one).
+    if (this.options.confusionMatrix === undefined && t.confusionMatrix) this.setConfusionMatrix(t.confusionMatrix);
     this.requestWrite();
   }
 

@@ -2,7 +2,14 @@
 // a dataset, validating, writing a checkpoint or bundle): a bar with rate and ETA on a TTY, plain
 // lines in logs. Quick work prints nothing, so tests and small runs stay quiet; the
 // TORCHTRAIN_PROGRESS=0 environment variable silences it everywhere.
+//
+// Callers tick per unit (a line, a batch, a file), possibly millions of times a second: a tick is a
+// clock read and a comparison, and the bar is fed at most every BAR_UPDATE_MS (cli-progress
+// estimates the ETA from its last few updates, which per-unit updates would make jump). The bar
+// redraws on a timer until finish() or fail(): call one of them in a finally block.
 import cliProgress from 'cli-progress';
+
+const BAR_UPDATE_MS = 200;
 
 /** What progress writes to: process.stderr, a file stream, anything with write(). */
 export interface ProgressStream {
@@ -27,6 +34,7 @@ export class Progress {
   private done = 0;
   private readonly started = performance.now();
   private lastLine = this.started;
+  private lastBarUpdate = -Infinity;
   private bar: cliProgress.SingleBar | null = null;
   private shown = false;
   private finished = false;
@@ -50,8 +58,10 @@ export class Progress {
     const now = performance.now();
     if (now - this.started < (this.options.quietForMs ?? 1000)) return;
     if (this.stream.isTTY) {
-      if (!this.bar) this.startBar();
-      this.bar!.update(Math.min(done, this.options.total ?? done), { rate: this.rate(now) });
+      if (!this.bar) this.startBar(now);
+      if (now - this.lastBarUpdate < BAR_UPDATE_MS) return;
+      this.lastBarUpdate = now;
+      this.bar!.update(this.barValue(), this.payload(now));
       return;
     }
     if (!this.shown || now - this.lastLine >= (this.options.lineEveryMs ?? 10_000)) {
@@ -67,11 +77,36 @@ export class Progress {
     this.finished = true;
     if (!this.enabled) return;
     const now = performance.now();
-    this.bar?.stop();
+    this.stopBar(now);
     if (this.bar || this.shown || now - this.started >= (this.options.quietForMs ?? 1000)) {
-      const seconds = ((now - this.started) / 1000).toFixed(1);
-      this.stream.write(`${this.label}: done, ${this.done} ${this.unit} in ${seconds} s${note ? ` (${note})` : ''}\n`);
+      this.stream.write(`${this.label}: done, ${this.done} ${this.unit} in ${this.seconds(now)} s${note ? ` (${note})` : ''}\n`);
     }
+  }
+
+  /** Ends work that failed or was stopped: the bar stops and, if anything was shown, a line says where. */
+  fail(reason?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.enabled) return;
+    const now = performance.now();
+    this.stopBar(now);
+    if (this.bar || this.shown) {
+      this.stream.write(`${this.label}: stopped at ${this.count()} after ${this.seconds(now)} s${reason ? ` (${reason})` : ''}\n`);
+    }
+  }
+
+  private stopBar(now: number): void {
+    if (!this.bar) return;
+    this.bar.update(this.barValue(), this.payload(now));
+    this.bar.stop();
+  }
+
+  private barValue(): number {
+    return Math.min(this.done, this.options.total ?? this.done);
+  }
+
+  private seconds(now: number): string {
+    return ((now - this.started) / 1000).toFixed(1);
   }
 
   private get unit(): string {
@@ -88,22 +123,35 @@ export class Progress {
   }
 
   private eta(now: number): string {
-    const total = this.options.total;
-    if (total === undefined || this.done === 0) return '';
-    const seconds = ((now - this.started) / 1000) * (total - this.done) / this.done;
-    return `, ETA ${seconds < 90 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`}`;
+    const left = this.etaText(now);
+    return left === '' ? '' : `, ETA ${left}`;
   }
 
-  private startBar(): void {
+  // From the average rate since the start: cli-progress's own ETA only sees the bar's short life
+  // (it starts after quietForMs, part-way through) and says 0 s at first.
+  private etaText(now: number): string {
+    const total = this.options.total;
+    if (total === undefined || this.done === 0) return '';
+    const seconds = Math.max(0, ((now - this.started) / 1000) * (total - this.done) / this.done);
+    return seconds < 90 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
+  }
+
+  private payload(now: number): { rate: string; etaText: string } {
+    return { rate: this.rate(now), etaText: this.etaText(now) || '-' };
+  }
+
+  private startBar(now: number): void {
     const total = this.options.total;
     this.bar = new cliProgress.SingleBar({
       stream: this.stream as NodeJS.WriteStream,
       format: total === undefined
         ? `${this.label} {value} ${this.unit} | {rate} ${this.unit}/s`
-        : `${this.label} |{bar}| {value}/{total} ${this.unit} | {rate} ${this.unit}/s | ETA {eta_formatted}`,
-      hideCursor: true,
+        : `${this.label} |{bar}| {value}/{total} ${this.unit} | {rate} ${this.unit}/s | ETA {etaText}`,
+      // The cursor stays visible: a run killed mid-bar would leave the terminal without one, and
+      // cli-progress's gracefulExit would take over SIGINT from the Trainer's own handling.
+      hideCursor: false,
     }, cliProgress.Presets.shades_classic);
-    this.bar.start(total ?? 0, this.done, { rate: '-' });
+    this.bar.start(total ?? 0, this.barValue(), this.payload(now));
   }
 }
 

@@ -47,7 +47,8 @@ export interface DashboardSummary {
   step: number;
   plots: { name: string; title: string; series: { label: string; points: number }[]; canvas: boolean }[];
   confusionMatrix: { classes: number; cells: number } | null;
-  profiles: { cards: number } | null;
+  /** cards always; the rest when the profiles are computeDatasetProfile / compareProfiles results. */
+  profiles: { cards: number; splits?: number; driftRows?: number; flagged?: number; histogram?: { feature: string; series: number; points: number; canvas: boolean } | null } | null;
   sections: string[];
 }
 

@@ -9,6 +9,7 @@ import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainerView } from '../../lib/engine/hooks.js';
 import { HtmlDashboard } from '../../lib/loggers/html-dashboard.js';
+import { compareProfiles, computeDatasetProfile } from '../../lib/metrics/index.js';
 import { chromiumPath, inCI, launch, openDashboard } from './browser.js';
 
 const dirs: string[] = [];
@@ -178,6 +179,25 @@ describe.skipIf(!chromiumPath)('HtmlDashboard in headless Chromium', () => {
     expect(s.profiles).toEqual({ cards: 3 });
     expect(s.sections).toEqual(['Training curves', 'Confusion matrix', 'Epochs', 'Data profiles and drift', 'Run']);
     expect(existsSync(page.screenshot)).toBe(true);
+  });
+
+  it('draws computeDatasetProfile / compareProfiles results: sizes, the PSI/JS table with flags, the main feature\'s bins in train and val', async () => {
+    const task = { type: 'seq_classification' as const, numClasses: 3, padTokenId: 0 };
+    const items = (n: number, shift: number) => Array.from({ length: n }, (_, i) => ({ input_ids: Array.from({ length: 4 + ((i * 7) % 20) + shift }, (_, j) => 1 + ((i + j) % 30)), labels: i % 3 }));
+    const train = await computeDatasetProfile(items(600, 0), task, { progress: false });
+    const val = await computeDatasetProfile(items(200, 12), task, { progress: false, reference: train });
+    const drift = compareProfiles(train, val, { names: ['train', 'val'] });
+    expect(drift.flagged).toContain('input_ids.length');
+    const file = path.join(tempDir(), 'profiles.html');
+    const d = new HtmlDashboard({ path: file, info: false, minIntervalMs: 0, profiles: { profiles: { train, val }, drift } });
+    simulate(d, { epochs: 1 });
+    const page = await openDashboard(browser, file, 'profiles.png');
+    expect(page.errors).toEqual([]);
+    expect(page.requests).toEqual([]);
+    const p = page.summary.profiles!;
+    expect(p).toMatchObject({ cards: 5, splits: 2, driftRows: drift.features.length, flagged: drift.flagged.length });
+    expect(p.histogram).toEqual({ feature: 'input_ids.length', series: 2, points: drift.features.find((f) => f.feature === 'input_ids.length')!.bins.length, canvas: true });
+    expect(page.canvases['profile-histogram']).toBe(1);
   });
 
   it('shows an empty run (nothing logged yet) without errors and with the profiles section marked', async () => {

@@ -80,6 +80,9 @@ describe.skipIf(!chromiumPath)('HtmlDashboard on a real Trainer run', () => {
       }
       expect(s.confusionMatrix).toEqual({ classes: 3, cells: 9 });
       expect(s.sections).toEqual(['Training curves', 'Confusion matrix', 'Epochs', 'Data profiles and drift', 'Run']);
+      // the Trainer's own data profiles (config.profileData, on by default): train and val, their drift, the bins plot
+      expect(s.profiles).toMatchObject({ splits: 2, driftRows: trainer.dataProfiles!.drift!.features.length });
+      expect(s.profiles!.histogram?.canvas).toBe(true);
     } finally {
       await browser.close();
     }
