@@ -23,6 +23,7 @@ import { loadSafetensors, planSafetensors } from '../io/safetensors.js';
 import { tensorPieces } from '../io/tensor-data.js';
 import { type FileBytes } from './file-bytes.js';
 import { type Module } from '../nn/module.js';
+import { describeModel, type ModelDescription } from '../models/zoo.js';
 import { type Optimizer, type OptimizerStateDict } from '../optim/optimizer.js';
 import { type LRScheduler } from '../optim/schedulers/base.js';
 
@@ -48,6 +49,12 @@ export interface TrainerSnapshot {
    * position is TrainerState's epoch and batchInEpoch), so a resume can tell when they differ.
    */
   data?: { sampler: string | null; seed: number | null; batches: number | null };
+  /**
+   * The model as { zoo, config } (a zoo model; null for any other module), so an export bundle
+   * can rebuild it from the checkpoint alone. Filled in from the model at save time; absent in
+   * checkpoints written before it was recorded.
+   */
+  model?: ModelDescription | null;
 }
 
 export interface TrainingParts {
@@ -88,7 +95,7 @@ export function snapshotContents(parts: TrainingParts, trainer: TrainerSnapshot)
     for (const t of Object.values(rng)) t.dispose();
   }
   const versions = { torchtrain: info().torchtrainVersion, libtorch: info().libtorchVersion };
-  text(FILES.trainer, { ...trainer, versions });
+  text(FILES.trainer, { ...trainer, model: trainer.model ?? describeModel(parts.model), versions });
   return files;
 }
 

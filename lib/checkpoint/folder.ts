@@ -16,7 +16,7 @@ export function checkpointName(step: number): string {
   return `checkpoint-${step}`;
 }
 
-function fsyncPath(p: string): void {
+export function fsyncPath(p: string): void {
   const fd = fs.openSync(p, 'r');
   try {
     fs.fsyncSync(fd);

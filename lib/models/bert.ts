@@ -220,3 +220,6 @@ export class Bert extends Module {
     return this.classifier.forward(this.dropout.forward(this.pool(this.encode(ids, inputs))));
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as bertConfigSchema };

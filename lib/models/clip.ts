@@ -181,3 +181,6 @@ export class CLIP extends Module {
     return { logitsPerImage, logitsPerText: logitsPerImage.t() };
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as clipConfigSchema };

@@ -176,3 +176,6 @@ export class GPT extends Module {
     });
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as gptConfigSchema };

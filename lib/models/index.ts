@@ -8,3 +8,4 @@ export { GPT, GPTTransformer, type GPTConfig, type ResolvedGPTConfig, type Gener
 export { Bert, BertEmbeddings, BertLMHead, BertPooler, type BertConfig, type ResolvedBertConfig, type BertInputs } from './bert.js';
 export { ViTMini, type ViTMiniConfig, type ViTTowerConfig, type ResolvedViTMiniConfig } from './vit.js';
 export { CLIP, CLIPTextTransformer, type CLIPConfig, type CLIPTextConfig, type CLIPTextInputs, type ResolvedCLIPConfig } from './clip.js';
+export { ZOO, ZOO_NAMES, ZOO_CONFIG_SCHEMAS, createModel, describeModel, isZooName, type ModelDescription, type ZooName } from './zoo.js';

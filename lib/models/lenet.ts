@@ -64,3 +64,6 @@ export class LeNet extends Module {
     return this.fc3.forward(this.fc2.forward(this.fc1.forward(x2).relu()).relu());
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as leNetConfigSchema };

@@ -68,3 +68,6 @@ export class MLP extends Module {
     return this.layers.forward(x) as Tensor;
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as mlpConfigSchema };

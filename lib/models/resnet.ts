@@ -105,3 +105,6 @@ export class ResNetMini extends Module {
     return this.fc.forward(this.avgpool.forward(x).flatten(1));
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as resNetMiniConfigSchema };

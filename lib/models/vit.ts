@@ -136,3 +136,6 @@ export class ViTMini extends Module {
     return this.head ? this.head.forward(features) : features;
   }
 }
+
+/** The config schema, for checking a run file's model config without building the model (lib/config). */
+export { schema as vitMiniConfigSchema };
