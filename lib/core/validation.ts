@@ -69,7 +69,11 @@ function genericFix(issue: ZodIssue, field: string, given: unknown): string {
     case 'too_big':
       return issue.origin === 'array' || issue.origin === 'string' || issue.origin === 'set'
         ? `give ${field} a length ${limit(issue, false)}` : `use a value ${limit(issue, false)}`;
-    case 'invalid_value': return `use one of ${issue.values.map((v) => describeValue(v)).join(', ')}`;
+    case 'invalid_value': {
+      const near = typeof given === 'string' ? nearestName(given, issue.values.filter((v): v is string => typeof v === 'string')) : undefined;
+      const all = issue.values.map((v) => describeValue(v)).join(', ');
+      return near === undefined ? `use one of ${all}` : `did you mean ${describeValue(near)}? (one of ${all})`;
+    }
     case 'not_multiple_of': return `use a multiple of ${issue.divisor}`;
     case 'invalid_format': return `give a ${issue.format} string`;
     case 'invalid_union': return `give ${field} one of the forms the documentation lists`;
@@ -127,27 +131,34 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fai
   throw fail(validationIssues(result.error, input, format));
 }
 
-/** The candidate closest to `name` by edit distance (case-insensitive), if close enough to be a likely typo. */
+/**
+ * The candidate closest to `name` by edit distance (case-insensitive; a swap of two neighbouring
+ * letters counts as one edit, so 'gtp' finds 'gpt'), if close enough to be a likely typo.
+ */
 export function nearestName(name: string, candidates: readonly string[]): string | undefined {
   const a = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const b = candidate.toLowerCase();
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    const d = row[b.length];
+    const d = editDistance(a, candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(a.length / 3)) ? best : undefined;
+}
+
+/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1);
+    }
+    [before, previous] = [previous, row];
+  }
+  return previous[b.length];
 }
 
 /**
