@@ -1,4 +1,6 @@
 // torchtrain's public entry point.
+// The declarations use Symbol.dispose (`using t = ...`): a consumer's TypeScript gets that lib from here.
+/// <reference lib="esnext.disposable" preserve="true" />
 export { torch } from './core/torch.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
@@ -25,3 +27,9 @@ export { TaskSpec, TaskSpecs, parseTaskSpec } from './task/index.js';
 export * as metrics from './metrics/index.js';
 export * as loggers from './loggers/index.js';
 export * as losses from './loss/index.js';
+export * as bundle from './bundle/index.js';
+export { exportBundle, loadBundle } from './bundle/index.js';
+export * as config from './config/index.js';
+export { getTrainer, createTrainerForModelType, TrainingConfigBuilder } from './config/index.js';
+export { startProgress, Progress, type ProgressOptions, type ProgressStream } from './progress/index.js';
+export * as distributed from './distributed/index.js';

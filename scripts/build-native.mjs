@@ -1,14 +1,15 @@
 // Builds the addon: finds libtorch (scripts/find-libtorch.mjs), runs cmake-js with its paths,
-// and writes the build-info record the loader checks (lib/core/addon-loader.ts).
+// and writes the build-info record the loader checks (lib/core/addon.ts).
 //
 //   node scripts/build-native.mjs            build into ./build (incremental)
 //   TORCHTRAIN_BUILD_DIR=build-system TORCHTRAIN_TARGET=system node scripts/build-native.mjs
 //   node scripts/build-native.mjs --clean    start from an empty build folder
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT, findLibtorch, libtorchLibraries } from './find-libtorch.mjs';
+import { INSTALLED, PROJECT_ROOT, findLibtorch, libtorchLibraries } from './find-libtorch.mjs';
 
 const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
 
@@ -16,8 +17,45 @@ export function buildDir() {
   return path.resolve(PROJECT_ROOT, process.env.TORCHTRAIN_BUILD_DIR || 'build');
 }
 
-export function buildNative({ clean = false } = {}) {
-  const libtorch = findLibtorch();
+/** The first executable of these names on PATH, or null. */
+export function onPath(...names) {
+  for (const name of names) {
+    for (const dir of (process.env.PATH || '').split(path.delimiter).filter(Boolean)) {
+      try {
+        accessSync(path.join(dir, name), constants.X_OK);
+        return path.join(dir, name);
+      } catch { /* not here */ }
+    }
+  }
+  return null;
+}
+
+/** The build tools missing from PATH (cmake, a C++ compiler, make or ninja), as an apt-get line's packages. */
+export function missingBuildTools() {
+  const missing = [];
+  if (!onPath('cmake')) missing.push('cmake');
+  if (!onPath('c++', 'g++', 'clang++')) missing.push('g++');
+  if (!onPath('make', 'ninja')) missing.push('make');
+  return missing;
+}
+
+/**
+ * cmake-js's command file, resolved from this package as Node resolves it: in a consumer
+ * project npm hoists cmake-js next to torchtrain, not under torchtrain/node_modules.
+ */
+export function cmakeJsBin() {
+  const require = createRequire(path.join(PROJECT_ROOT, 'package.json'));
+  const pkgFile = require.resolve('cmake-js/package.json');
+  const bin = JSON.parse(readFileSync(pkgFile, 'utf8')).bin;
+  return path.join(path.dirname(pkgFile), typeof bin === 'string' ? bin : bin['cmake-js']);
+}
+
+export function buildNative({ clean = false, libtorch = findLibtorch() } = {}) {
+  const missing = missingBuildTools();
+  if (missing.length > 0) {
+    throw new Error(`building the addon needs ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not on PATH. Fix: ` +
+      `sudo apt-get install ${missing.join(' ')}${INSTALLED ? ', then `npm rebuild torchtrain`' : ''}.`);
+  }
   console.error(`[torchtrain] building against libtorch ${libtorch.version} (${libtorch.source}: ${libtorch.libDir}; CUDA ${libtorch.cuda ? 'yes' : 'no'})`);
   const out = buildDir();
   if (clean && existsSync(out)) rmSync(out, { recursive: true, force: true });
@@ -35,7 +73,7 @@ export function buildNative({ clean = false } = {}) {
   const args = ['cmake-js', 'build', '--out', out, '--parallel', String(jobs), '--log-level', 'warn'];
   for (const [key, value] of Object.entries(defines)) args.push(`--CD${key}=${value}`);
   const started = Date.now();
-  const cmakeJs = path.join(PROJECT_ROOT, 'node_modules/cmake-js/bin/cmake-js');
+  const cmakeJs = cmakeJsBin();
   const result = spawnSync(process.execPath, [cmakeJs, ...args.slice(1)], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`cmake-js failed (exit ${result.status}); the compiler output above says why`);
   const addon = path.join(out, 'Release', 'torchtrain.node');
@@ -58,11 +96,13 @@ export function buildNative({ clean = false } = {}) {
     builtAt: new Date().toISOString(),
   };
   writeFileSync(path.join(out, 'Release', 'torchtrain-build-info.json'), JSON.stringify(info, null, 2) + '\n');
+  // A fresh local build replaces a prebuilt binary the install step had chosen (lib/core/addon-locator.ts).
+  if (out === path.join(PROJECT_ROOT, 'build')) rmSync(path.join(out, 'prebuild-selected.json'), { force: true });
   console.error(`[torchtrain] built ${path.relative(PROJECT_ROOT, addon)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { addon, info };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && path.resolve(process.argv[1]) === path.join(PROJECT_ROOT, 'scripts/build-native.mjs')) {
   try {
     buildNative({ clean: process.argv.includes('--clean') });
   } catch (err) {

@@ -1,6 +1,6 @@
 // Finds the libtorch the addon builds against, in the order of DESIGN.md section 2:
 //   1. the LIBTORCH environment variable (a libtorch folder),
-//   2. a Python PyTorch installation (project .venv, TORCHTRAIN_PYTHON, python3 on PATH, /usr/bin/python3),
+//   2. a Python PyTorch installation (TORCHTRAIN_PYTHON, the project's .venv, python3 on PATH, /usr/bin/python3),
 //   3. a system install (Debian/Ubuntu libtorch-dev).
 // TORCHTRAIN_TARGET=python|system skips straight to step 2 or 3 (CI builds both targets this way).
 // Run directly (`node scripts/find-libtorch.mjs`) it prints the result as JSON.
@@ -13,12 +13,35 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 const HEADER = 'torch/csrc/api/include/torch/torch.h';
 
-const FIXES = [
-  '  1. LIBTORCH=/path/to/libtorch   (an unpacked libtorch folder holding include/ and lib/)',
-  '  2. bash scripts/setup.sh        (installs the pinned PyTorch from PyPI into ./.venv), or point',
-  '     TORCHTRAIN_PYTHON at a python whose `import torch` works',
-  '  3. bash scripts/setup.sh --system  (apt-get install libtorch-dev python3-torch libopenblas0-pthread)',
-];
+/** True when this is an installed dependency (inside node_modules), not a repository checkout. */
+export const INSTALLED = PROJECT_ROOT.split(path.sep).includes('node_modules');
+
+/** The PyTorch release pinned for the primary target (and the prebuilt binaries). */
+export function pinnedTorchVersion() {
+  const file = path.join(PROJECT_ROOT, 'scripts/requirements-torch.txt');
+  const match = existsSync(file) ? readFileSync(file, 'utf8').match(/^torch==([\w.+-]+)/m) : null;
+  return match ? match[1] : '2.15.0';
+}
+
+/** The exact commands that give this machine a libtorch, for the project torchtrain is used in. */
+export function libtorchFixes() {
+  if (INSTALLED) {
+    return [
+      '  1. PyTorch from PyPI in your project (about 5 GB with its CUDA libraries; a prebuilt addon matches it):',
+      `       python3 -m venv .venv && .venv/bin/pip install torch==${pinnedTorchVersion()}`,
+      '  2. Debian/Ubuntu\'s libtorch 1.13:  sudo apt-get install libtorch-dev',
+      '  3. an existing one: TORCHTRAIN_PYTHON=/path/to/python (whose `import torch` works), or',
+      '     LIBTORCH=/path/to/libtorch (an unpacked folder holding include/ and lib/)',
+      'then run `npm rebuild torchtrain` in your project.',
+    ];
+  }
+  return [
+    '  1. LIBTORCH=/path/to/libtorch   (an unpacked libtorch folder holding include/ and lib/)',
+    '  2. bash scripts/setup.sh        (installs the pinned PyTorch from PyPI into ./.venv), or point',
+    '     TORCHTRAIN_PYTHON at a python whose `import torch` works',
+    '  3. bash scripts/setup.sh --system  (apt-get install libtorch-dev python3-torch libopenblas0-pthread)',
+  ];
+}
 
 /** Reads TORCH_VERSION_{MAJOR,MINOR,PATCH} from torch/version.h under one of the include dirs. */
 export function readHeaderVersion(includeDirs) {
@@ -77,10 +100,29 @@ print(json.dumps({
 }))
 `;
 
+/**
+ * The project folders whose ./.venv may hold PyTorch: the project npm runs in (INIT_CWD), the
+ * folders above the working directory (the consumer's root when this runs inside
+ * node_modules/torchtrain), then this package's own folder (a repository checkout).
+ */
+export function projectFolders() {
+  const list = [];
+  if (process.env.INIT_CWD) list.push(path.resolve(process.env.INIT_CWD));
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    list.push(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  list.push(PROJECT_ROOT);
+  return [...new Set(list)];
+}
+
 function pythonCandidates() {
   const list = [];
   if (process.env.TORCHTRAIN_PYTHON) list.push(process.env.TORCHTRAIN_PYTHON);
-  list.push(path.join(PROJECT_ROOT, '.venv/bin/python'));
+  for (const dir of projectFolders()) {
+    const venvPython = path.join(dir, '.venv/bin/python');
+    if (existsSync(venvPython)) list.push(venvPython);
+  }
   list.push('python3', '/usr/bin/python3');
   return [...new Set(list)];
 }
@@ -181,7 +223,17 @@ export function findLibtorch({ log = (line) => console.error(line) } = {}) {
     const found = fromSystem(log);
     if (found) return found;
   }
-  throw new Error(['torchtrain could not find libtorch. Any one of these fixes it:', ...FIXES].join('\n'));
+  throw new Error(['torchtrain could not find libtorch. Any one of these fixes it:', ...libtorchFixes()].join('\n'));
+}
+
+/**
+ * The tag a prebuilt binary carries and a libtorch must match to use it: release, CUDA flavour
+ * ('cpu', 'cu132' for CUDA 13.2, 'cuda' when unknown) and C++ ABI. lib/core/addon-locator.ts
+ * computes the same string at load.
+ */
+export function prebuildTag({ version, cuda, cudaVersion, cxx11abi }) {
+  const flavour = !cuda ? 'cpu' : cudaVersion ? `cu${String(cudaVersion).replace(/\./g, '')}` : 'cuda';
+  return `libtorch-${version}-${flavour}-${cxx11abi ? 'cxx11' : 'precxx11'}`;
 }
 
 /** Lists the libraries to link: CUDA ones too when present (the build keeps them with --no-as-needed). */

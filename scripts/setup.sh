@@ -95,6 +95,9 @@ case "$mode" in
     ;;
 esac
 
+# gloo's headers for distributed (c10d's ProcessGroupGloo includes them; the PyPI wheel lacks them).
+[ -f /usr/include/gloo/context.h ] || apt_install libgloo-dev
+
 step "npm dependencies and the native addon (npm ci runs the build; ~1.5 min the first time)"
 if [ -d node_modules ] && [ "$mode" = system ]; then
   node scripts/install.mjs

@@ -1,7 +1,6 @@
 // The Tensor class: a plain JS object holding one integer handle into the addon's tensor table
 // (DESIGN.md section 3: one handle, one at::Tensor reference). Operations live in the
 // tensor-*.ts files, which add methods to this class's prototype.
-import { inspect } from 'node:util';
 import { native } from './addon.js';
 import { type AnyTypedArray, type DType, dtypeFromCode, viewBytes } from './dtype.js';
 import { formatTensor } from './format.js';
@@ -19,6 +18,10 @@ function exactNumber(v: bigint, index: number): number {
   }
   return Number(v);
 }
+
+// Node's util.inspect.custom is this registered symbol; naming it so keeps Node's types out of
+// the published .d.ts (consumers need no @types/node).
+const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 export class Tensor implements ScopedValue {
   // `declare`: the fields are assigned in the constructor only. A class-field declaration would
@@ -152,7 +155,7 @@ export class Tensor implements ScopedValue {
     return formatTensor(this);
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -30,7 +30,7 @@ export class FileWriteError extends Error {
     readonly operation: string,
     /** The file the caller asked to write. */
     readonly path: string,
-    cause: NodeJS.ErrnoException,
+    cause: SystemError,
     folder: string,
   ) {
     const code = cause.code ?? 'EIO';
@@ -41,12 +41,20 @@ export class FileWriteError extends Error {
   }
 }
 
-/** Is this a system error (as fs throws), rather than a bug or a validation error? */
-export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+/** A system error as fs throws it (Node's ErrnoException), typed without Node's types for the .d.ts. */
+export interface SystemError extends Error {
+  code?: string;
+  errno?: number;
+  path?: string;
+  syscall?: string;
 }
 
-function explainWriteFailure(code: string, folder: string, cause: NodeJS.ErrnoException): string {
+/** Is this a system error (as fs throws), rather than a bug or a validation error? */
+export function isSystemError(e: unknown): e is SystemError {
+  return e instanceof Error && typeof (e as SystemError).code === 'string' && typeof (e as SystemError).syscall === 'string';
+}
+
+function explainWriteFailure(code: string, folder: string, cause: SystemError): string {
   switch (code) {
     case 'ENOENT': return `the folder ${folder} does not exist (ENOENT); create it first (fs.mkdirSync(folder, { recursive: true })) or fix the path`;
     case 'ENOTDIR': return `a part of ${folder} is a file, not a folder (ENOTDIR); fix the path`;

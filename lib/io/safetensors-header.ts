@@ -39,8 +39,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** The header length N from the file's first 8 bytes, checked against the cap and the file size. */
-export function headerLength(prefix: Buffer, fileSize: number, file: string): number {
-  const n = prefix.readBigUInt64LE(0);
+export function headerLength(prefix: Uint8Array, fileSize: number, file: string): number {
+  const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
     throw new WeightsFileError(file, 'header length (bytes 0..8)', `says ${n} bytes, above the ${MAX_HEADER_BYTES}-byte cap safetensors readers allow (not a safetensors file, or corrupt)`);
   }

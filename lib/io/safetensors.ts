@@ -16,7 +16,7 @@ export type { SafetensorsEntry, SafetensorsHeader } from './safetensors-header.j
  * The file is `head`, then each tensor's bytes (tensorPieces) in `order`: saveSafetensors writes
  * it at once, lib/checkpoint copies the bytes now and writes them on a worker thread.
  */
-export function planSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): { head: Buffer; order: [string, Tensor][] } {
+export function planSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): { head: Uint8Array; order: [string, Tensor][] } {
   const named = Object.entries(tensors);
   for (const [name, t] of named) {
     if (!(t instanceof Tensor)) throw new TypeError(`saveSafetensors: tensors["${name}"] must be a Tensor, got ${typeof t}`);

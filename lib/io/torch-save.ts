@@ -111,7 +111,7 @@ function countReferences(root: unknown): Map<object, number> {
  * (their storage keys are their indexes). Exported for writers that copy the tensors' bytes
  * now and write the archive later (writeTorchArchive), as lib/checkpoint's background writer.
  */
-export function pickleValue(root: unknown): { pickle: Buffer; tensors: Tensor[] } {
+export function pickleValue(root: unknown): { pickle: Uint8Array; tensors: Tensor[] } {
   const refs = countReferences(root);
   const memo = new Map<object, number>();
   const tensors: Tensor[] = [];
