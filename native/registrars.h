@@ -25,11 +25,12 @@ void registerClip(Napi::Env, Napi::Object);
 void registerGradScaler(Napi::Env, Napi::Object);
 void registerOptimizerStep(Napi::Env, Napi::Object);
 void registerAmp(Napi::Env, Napi::Object);
+void registerDistributed(Napi::Env, Napi::Object);
 
-inline std::array<Registrar, 17> allRegistrars() {
+inline std::array<Registrar, 18> allRegistrars() {
   return {registerRuntime,   registerCreation, registerTensorData, registerPointwise,     registerMath,
           registerReduction, registerShape,    registerIndexing,   registerAutograd,      registerDispatch,
           registerNN,        registerJit,      registerOptimizer,  registerClip,          registerGradScaler,
-          registerOptimizerStep, registerAmp};
+          registerOptimizerStep, registerAmp, registerDistributed};
 }
 }  // namespace tt

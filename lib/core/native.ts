@@ -127,6 +127,15 @@ export type JitWire =
   | { kind: 'tensor'; handle: TensorHandle }
   | { kind: 'dict'; keys: JitWire[]; values: JitWire[] };
 
+/** bind_runtime.cpp cudaMemoryStats: bytes, as torch.cuda.memory_stats()'s "*.all.*" entries. */
+export interface NativeCudaMemoryStats {
+  device: number;
+  allocatedBytes: number;
+  peakAllocatedBytes: number;
+  reservedBytes: number;
+  peakReservedBytes: number;
+}
+
 /** [dotted name, handle, index of the entry it aliases or -1]. */
 export type NamedTensorEntry = [name: string, handle: TensorHandle, aliasOf: number];
 
@@ -150,6 +159,10 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   cudaManualSeed(seed: number | bigint): void;
   cudaSynchronize(device?: number): void;
+  /** The CUDA caching allocator's aggregate counters; null without CUDA (machine or libtorch < 2.9). */
+  cudaMemoryStats(device?: string): NativeCudaMemoryStats | null;
+  /** Resets the peaks; false where there are no statistics. */
+  cudaResetPeakMemoryStats(device?: string): boolean;
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
 
@@ -409,4 +422,21 @@ export interface NativeAddon {
   jitRunMethod(module: ModuleHandle, name: string, args: JitWire[]): JitWire;
   jitMethodNames(module: ModuleHandle): string[];
   jitMethodSchema(module: ModuleHandle, name: string): string;
+
+  // ---- distributed process groups on c10d (bind_distributed.cpp); collectives work in place ----
+  distInitProcessGroup(backend: 'gloo' | 'nccl', rank: number, worldSize: number, masterAddr: string, masterPort: number,
+    timeoutMs: number, useAgentStore: boolean, storePrefix?: string, interfaces?: string[]): void;
+  distIsInitialized(): boolean;
+  distGroupInfo(): NativeGroupInfo;
+  distDestroyProcessGroup(): void;
+  distAllReduce(x: TensorHandle, op: NativeReduceOp): void;
+  distBroadcast(x: TensorHandle, src: number): void;
+  distAllGather(x: TensorHandle): TensorHandle[];
+  distReduceScatter(output: TensorHandle, inputs: TensorHandle[], op: NativeReduceOp): void;
+  distBarrier(): void;
+  /** The backends compiled in: [] without c10d, ['gloo'], or ['gloo', 'nccl'] on CUDA builds. */
+  distBackends(): string[];
 }
+
+export type NativeReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'product';
+export interface NativeGroupInfo { rank: number; worldSize: number; backend: 'gloo' | 'nccl'; timeoutMs: number }
