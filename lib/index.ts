@@ -33,3 +33,4 @@ export * as config from './config/index.js';
 export { getTrainer, createTrainerForModelType, TrainingConfigBuilder } from './config/index.js';
 export { startProgress, Progress, type ProgressOptions, type ProgressStream } from './progress/index.js';
 export * as distributed from './distributed/index.js';
+export * as hf from './hf/index.js';

@@ -97,6 +97,8 @@ esac
 
 # gloo's headers for distributed (c10d's ProcessGroupGloo includes them; the PyPI wheel lacks them).
 [ -f /usr/include/gloo/context.h ] || apt_install libgloo-dev
+# `ip netns` for the multi-node test (two network namespaces stand for two machines).
+command -v ip >/dev/null || apt_install iproute2
 
 step "npm dependencies and the native addon (npm ci runs the build; ~1.5 min the first time)"
 if [ -d node_modules ] && [ "$mode" = system ]; then

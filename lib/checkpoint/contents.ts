@@ -4,6 +4,7 @@
 //   scheduler.json      the schedule's state dict (when there is a schedule)
 //   scaler.json         the GradScaler's state dict (when one is enabled)
 //   rng_state.pt        libtorch's CPU generator (torch.get_rng_state()'s bytes) and each CUDA device's
+//   rng_state_<r>.pt    data-parallel runs: rank r's generators (r >= 1; rank 0's are rng_state.pt)
 //   trainer_state.json  TrainerState, callback and extension states, the run's config and TaskSpec,
 //                       the logs at save time, torchtrain's and libtorch's versions
 // and manifest.json, written last (folder.ts). snapshotContents copies them out at a step boundary;
@@ -49,6 +50,8 @@ export interface TrainerSnapshot {
    * position is TrainerState's epoch and batchInEpoch), so a resume can tell when they differ.
    */
   data?: { sampler: string | null; seed: number | null; batches: number | null };
+  /** The number of data-parallel ranks that trained (absent: 1). */
+  worldSize?: number;
   /**
    * The model as { zoo, config } (a zoo model; null for any other module), so an export bundle
    * can rebuild it from the checkpoint alone. Filled in from the model at save time; absent in
@@ -62,6 +65,8 @@ export interface TrainingParts {
   optimizer: Optimizer;
   scheduler: LRScheduler | null;
   scaler: GradScaler | null;
+  /** Data-parallel runs: every rank's generator states in rank order (rank 0's are also rng_state.pt). */
+  rankRng?: Record<string, Uint8Array>[];
 }
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n';
@@ -94,6 +99,15 @@ export function snapshotContents(parts: TrainingParts, trainer: TrainerSnapshot)
   } finally {
     for (const t of Object.values(rng)) t.dispose();
   }
+  (parts.rankRng ?? []).forEach((states, r) => {
+    if (r === 0) return;
+    const tensors = Object.fromEntries(Object.entries(states).map(([device, bytes]) => [device, tensor(bytes, { dtype: 'uint8' })]));
+    try {
+      torchFile(rankRngFile(r), tensors);
+    } finally {
+      for (const t of Object.values(tensors)) t.dispose();
+    }
+  });
   const versions = { torchtrain: info().torchtrainVersion, libtorch: info().libtorchVersion };
   text(FILES.trainer, { ...trainer, model: trainer.model ?? describeModel(parts.model), versions });
   return files;
@@ -107,6 +121,8 @@ export interface CheckpointContents {
   scaler: Record<string, number> | null;
   /** Generator states by device ('cpu', 'cuda:0', ...). */
   rng: Record<string, Uint8Array>;
+  /** Data-parallel checkpoints: rank r's generator states by device, for r >= 1. */
+  rankRng: Record<number, Record<string, Uint8Array>>;
   trainer: TrainerSnapshot & { versions?: { torchtrain: string; libtorch: string } };
 }
 
@@ -119,10 +135,12 @@ function readJson<T>(dir: string, name: string, required: boolean): T | null {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
-/** Reads a (verified) checkpoint folder. */
-export function readContents(dir: string): CheckpointContents {
-  const rngFile = path.join(dir, FILES.rng);
-  const states = fs.existsSync(rngFile) ? (loadObject(rngFile) as Record<string, unknown>) : {};
+/** rank r's generator file in a data-parallel checkpoint (r >= 1). */
+export const rankRngFile = (rank: number) => `rng_state_${rank}.pt`;
+
+/** Generator states by device from an rng_state file ({} when the file is absent). */
+function readRngFile(file: string): Record<string, Uint8Array> {
+  const states = fs.existsSync(file) ? (loadObject(file) as Record<string, unknown>) : {};
   const rng: Record<string, Uint8Array> = {};
   for (const [device, t] of Object.entries(states)) {
     if (t instanceof Tensor) {
@@ -130,12 +148,24 @@ export function readContents(dir: string): CheckpointContents {
       t.dispose();
     }
   }
+  return rng;
+}
+
+/** Reads a (verified) checkpoint folder. */
+export function readContents(dir: string): CheckpointContents {
+  const rng = readRngFile(path.join(dir, FILES.rng));
+  const rankRng: Record<number, Record<string, Uint8Array>> = {};
+  for (const name of fs.readdirSync(dir)) {
+    const m = /^rng_state_(\d+)\.pt$/.exec(name);
+    if (m) rankRng[Number(m[1])] = readRngFile(path.join(dir, name));
+  }
   return {
     model: loadSafetensors(path.join(dir, FILES.model)),
     optimizer: loadObject(path.join(dir, FILES.optimizer)) as unknown as OptimizerStateDict,
     scheduler: readJson(dir, FILES.scheduler, false),
     scaler: readJson(dir, FILES.scaler, false),
     rng,
+    rankRng,
     trainer: readJson<CheckpointContents['trainer']>(dir, FILES.trainer, true)!,
   };
 }

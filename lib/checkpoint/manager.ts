@@ -195,6 +195,15 @@ export class CheckpointManager {
     return removed;
   }
 
+  /**
+   * Data-parallel ranks other than 0 write no checkpoint but keep the same schedule: they mark
+   * the steps rank 0 saved, so that due() and savedAt() answer on every rank as on rank 0.
+   */
+  markSaved(step: number): void {
+    this.lastSavedStep = step;
+    this.lastSaveTime = performance.now();
+  }
+
   /** Whether the checkpoint of this step was written (or its write tried and failed) by this manager already. */
   savedAt(step: number): boolean {
     return this.lastSavedStep === step;

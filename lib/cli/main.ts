@@ -133,12 +133,18 @@ Each output line: { "index": n, "id"?: ..., "prediction"?: class, "probabilities
     });
 
   program.command('launch')
-    .description('[NOT YET AVAILABLE: lands with distributed training (part 7)] Start a run on several processes or machines.')
+    .description('Run a script on many processes under torchrun.')
+    .argument('[flags-and-script...]', 'torchrun flags, then the script and its arguments')
+    .helpOption(false) // --help after the script belongs to the script; launch.ts answers one before it
     .allowUnknownOption(true)
     .allowExcessArguments(true)
-    .addHelpText('after', '\nNot available yet: exits with code 2. Distributed training (torchrun, c10d) lands in part 7.')
-    .action(() => {
-      throw new UsageError('launch lands with distributed training (part 7); it is not available in this version');
+    .action(async (_args: string[], _o: unknown, cmd: Command) => {
+      // The raw arguments after `launch` (commander keeps them, untyped): commander's own parsing
+      // would take a -v meant for the script; cmd.args is the fallback.
+      const raw = (cmd.parent as unknown as { rawArgs?: unknown }).rawArgs;
+      const at = Array.isArray(raw) ? raw.indexOf('launch', 2) : -1;
+      const { launch } = await import('./launch.js');
+      setExitCode(await launch(at >= 0 ? (raw as string[]).slice(at + 1) : cmd.args));
     });
 
   return program;

@@ -140,3 +140,56 @@ export function setGradEnabled(enabled: boolean): void {
 }
 
 export const autograd = { grad };
+
+// ---- activation checkpointing: the autograd node (policy lives in lib/nn/checkpoint.ts) ----
+
+/** Recomputes a checkpointed block in backward; runs with the detached inputs and the output's gradient. */
+export type Recompute = (gradOutput: Tensor, detachedInputs: Tensor[]) => void;
+
+const recomputes = new Map<number, { run: Recompute; autocast: AutocastSnapshot }>();
+const AUTOCAST_DEVICES = ['cpu', 'cuda'] as const;
+type AutocastSnapshot = ReturnType<typeof native.autocastGet>[];
+
+/** Runs fn under the autocast state the forward ran under (the backward usually runs outside autocast). */
+function withAutocast(snapshot: AutocastSnapshot, fn: () => void): void {
+  const previous = AUTOCAST_DEVICES.map((d) => native.autocastGet(d));
+  AUTOCAST_DEVICES.forEach((d, i) => native.autocastEnter(d, snapshot[i].enabled, snapshot[i].dtype, snapshot[i].cacheEnabled));
+  try {
+    fn();
+  } finally {
+    AUTOCAST_DEVICES.forEach((d, i) => native.autocastExit(d, previous[i].enabled, previous[i].dtype, previous[i].cacheEnabled));
+  }
+}
+let nextRecomputeId = 1;
+let dispatcherSet = false;
+
+function dispatchRecompute(id: number, gradOutput: TensorHandle, inputs: TensorHandle[]): void {
+  const g = wrap(gradOutput);
+  const xs = inputs.map((h) => wrap(h));
+  try {
+    const entry = recomputes.get(id);
+    if (!entry) throw new Error(`activation checkpoint ${id}: its recompute function is gone (backward through the graph a second time needs retainGraph: true)`);
+    withAutocast(entry.autocast, () => withGradMode(true, () => entry.run(g, xs)));
+  } finally {
+    g.dispose();
+    for (const x of xs) x.dispose();
+  }
+}
+
+/**
+ * Gives `output` (computed under noGrad from `inputs`) a grad_fn that, in backward, calls
+ * `recompute(gradOutput, detachedInputs)`; recompute must run the block again with grad on and
+ * call backward on it (parameter grads accumulate as usual, the detached inputs' .grad become
+ * the inputs' gradients). It runs with grad on and under the autocast state of this call. Returns the attached output (a new Tensor sharing output's storage).
+ */
+export function attachRecompute(output: Tensor, inputs: readonly Tensor[], recompute: Recompute): Tensor {
+  if (!dispatcherSet) {
+    native.checkpointSetDispatcher(dispatchRecompute);
+    dispatcherSet = true;
+  }
+  for (const id of native.checkpointReleased()) recomputes.delete(id);
+  const id = nextRecomputeId++;
+  const handle = native.checkpointAttach(handleOf(output, 'checkpoint', 'output'), inputs.map((t, i) => handleOf(t, 'checkpoint', `inputs[${i}]`)), id);
+  if (native.requiresGrad(handle)) recomputes.set(id, { run: recompute, autocast: AUTOCAST_DEVICES.map((d) => native.autocastGet(d)) });
+  return wrap(handle);
+}

@@ -218,6 +218,12 @@ export interface NativeAddon {
   autogradGrad(outputs: TensorHandle[], inputs: TensorHandle[], gradOutputs: (TensorHandle | null)[] | null | undefined,
     retainGraph: boolean | undefined, createGraph: boolean, allowUnused: boolean): (TensorHandle | NoTensor)[];
   version(x: TensorHandle): number;
+  /** The JS function each checkpoint's recompute runs through: fn(id, gradOutput, detachedInputs). */
+  checkpointSetDispatcher(fn: (id: number, gradOutput: TensorHandle, inputs: TensorHandle[]) => void): void;
+  /** output (detached) with a grad_fn that calls the dispatcher with `id` in backward. */
+  checkpointAttach(output: TensorHandle, inputs: TensorHandle[], id: number): TensorHandle;
+  /** Ids of checkpoints whose graph has been freed. */
+  checkpointReleased(): number[];
 
   // ---- element-wise (bind_pointwise.cpp) ----
   neg: Unary; abs: Unary; exp: Unary; exp2: Unary; expm1: Unary; log: Unary; log1p: Unary; log2: Unary; log10: Unary;

@@ -97,6 +97,8 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
   private active = 0;
   private interruption = new Interruption();
   private streams = 0;
+  /** The options it was made with (withSampler makes a twin from them). */
+  private readonly options: DataLoaderOptions<T, B>;
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const parsed = schema.safeParse(options);
@@ -116,6 +118,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     this.prefetch = o.prefetch ?? 2 * Math.max(1, o.numWorkers);
     this.filterEmpty = o.filterEmpty;
     this.persistentWorkers = o.persistentWorkers;
+    this.options = options;
     this.collate = options.collate;
     this.collateOptions = { ...options.collateOptions, filterEmpty: false };
     this.collateRules = resolveCollateOptions(this.collateOptions, 'DataLoader collateOptions');
@@ -142,6 +145,18 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     const n = this.sampler ? this.sampler.length : (this.dataset as { length?: number }).length;
     if (n === undefined) return undefined;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /**
+   * A new loader over the same dataset with the same options but another sampler (the Trainer
+   * shards a loader this way for data-parallel training: a DistributedSampler per rank). Its
+   * epoch starts where this one's is; this loader is left as it is.
+   */
+  withSampler(sampler: Sampler): DataLoader<T, B> {
+    const { shuffle: _shuffle, seed: _seed, sampler: _sampler, ...rest } = this.options;
+    const twin = new DataLoader<T, B>(this.dataset, { ...rest, sampler });
+    twin.nextEpoch = this.nextEpoch;
+    return twin;
   }
 
   /** The epoch the next iteration uses. */

@@ -75,6 +75,8 @@ export class LearningRateMonitor extends DefaultHooks {
  * reads nothing from the device itself.
  */
 export class ProgressBar extends DefaultHooks {
+  /** One bar for the job: in data-parallel training only rank 0 draws it. */
+  readonly rankZeroOnly = true;
   private bar: cliProgress.SingleBar | null = null;
   private totalBatches = 0;
   private epochStarted = 0;

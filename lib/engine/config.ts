@@ -49,6 +49,12 @@ export const trainingConfigSchema = z.object({
    * checked every logEveryNSteps; 0 never stops. Under a GradScaler only skips at a scale <= 1 count.
    */
   maxConsecutiveNonFinite: z.number().int().min(0).default(3),
+  /**
+   * Data-parallel training: 'auto' (default) trains data-parallel when a process group of 2+
+   * ranks is initialized before the Trainer is made (distributed.initProcessGroup); 'off' trains
+   * each process on its own (no collectives).
+   */
+  distributed: z.enum(['auto', 'off']).default('auto'),
   /** Named extensions (engine plugins) to enable. */
   extensions: z.array(z.string()).default([]),
   /** Profile train and val data at fit start and warn on drift (trainer.dataProfiles); { maxSamples } sets the sample size (default 5000). */

@@ -130,6 +130,11 @@ export interface TrainingHooks {
   /** A callback with state (counters, history) returns it here, JSON-serialisable, for checkpoints. */
   stateDict?(): Record<string, unknown>;
   loadStateDict?(state: Record<string, unknown>): void;
+  /**
+   * Data-parallel training: true for callbacks that write for the whole job (loggers, dashboards,
+   * progress bars): the Trainer calls their hooks on rank 0 only. Others run on every rank.
+   */
+  readonly rankZeroOnly?: boolean;
   onFitStart?(t: TrainerView): void | Promise<void>;
   onTrainEpochStart?(t: TrainerView, epoch: number): void | Promise<void>;
   onTrainBatchStart?(t: TrainerView, batch: Batch, index: number): void | Promise<void>;
@@ -152,7 +157,7 @@ export interface TrainingHooks {
 }
 
 /** The hook methods (not the state methods). */
-export type HookName = Exclude<keyof TrainingHooks, 'stateKey' | 'stateDict' | 'loadStateDict'>;
+export type HookName = Exclude<keyof TrainingHooks, 'stateKey' | 'stateDict' | 'loadStateDict' | 'rankZeroOnly'>;
 
 /** A base class with every hook as a no-op: extend it and override what you need. */
 export class DefaultHooks implements Required<Pick<TrainingHooks, HookName>> {

@@ -18,6 +18,28 @@ function changedFields(saved: Record<string, unknown>, now: Record<string, unkno
 }
 
 /**
+ * Data-parallel runs: on the world size that saved it, each rank takes its own generators
+ * (rng_state_<rank>.pt; rank 0's are rng_state.pt, restored already). On another world size the
+ * weights, optimizer and position are restored, but the shards (and so the data order) change.
+ */
+function restoreRankRng(c: TrainerCore, folder: string, saved: CheckpointContents): void {
+  const savedWorld = saved.trainer.worldSize ?? 1;
+  const world = c.ddp?.worldSize ?? 1;
+  const rank = c.ddp?.rank ?? 0;
+  if (savedWorld !== world) {
+    if (rank === 0) {
+      process.emitWarning(`resuming ${folder}, saved by ${savedWorld} data-parallel rank(s), on ${world}: the weights, optimizer and position are restored, ` +
+        'but each rank\'s share of the data changes, so the data order (and dropout\'s random numbers) will differ from the saved run', 'TrainerWarning');
+    }
+    return;
+  }
+  if (rank === 0) return;
+  const own = saved.rankRng[rank];
+  if (own) restoreRng(own);
+  else process.emitWarning(`resuming ${folder}: it has no random generator state for rank ${rank} (rng_state_${rank}.pt); this rank goes on with rank 0's`, 'TrainerWarning');
+}
+
+/**
  * Restores a checkpoint into the Trainer's parts. Returns the folder, or null when 'latest'
  * found none (a fresh start, said in a warning).
  */
@@ -66,6 +88,7 @@ export function resume(c: TrainerCore, spec: string, options: { weightsOnly?: bo
     c.loadStateDict({ state: saved.trainer.state as TrainerState, callbacks: saved.trainer.callbacks ?? {} });
     Object.assign(c.logs, saved.trainer.logs ?? {});
     restoreRng(saved.rng);
+    restoreRankRng(c, point.folder, saved);
     c.checkpoints?.markResumedFrom(point.folder);
     return point.folder;
   } finally {

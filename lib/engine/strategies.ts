@@ -25,12 +25,25 @@ export function matches(name: string, pattern: NamePattern): boolean {
   return re.test(name);
 }
 
+/**
+ * The groups without frozen parameters (requiresGrad false: nn.lora.apply, requiresGrad_(false)),
+ * so the optimizer holds no state for them, and an error when nothing is left to train.
+ */
+export function trainableGroups(groups: ParamGroupInput[], model: Module): ParamGroupInput[] {
+  const out = groups.map((g) => ({ ...g, params: [...g.params].filter((p) => p.requiresGrad) })).filter((g) => g.params.length > 0);
+  if (out.length === 0) {
+    throw new RangeError(`Trainer: every parameter of ${model.constructor.name} is frozen (requiresGrad false), so there is nothing to train; unfreeze some (model.requiresGrad_(true), or nn.lora.apply to train adapters)`);
+  }
+  return out;
+}
+
 export class StandardStrategy implements TrainingStrategy {
   readonly name = 'standard';
 
   paramGroups(model: Module, config: TrainingConfig): ParamGroupInput[] {
     const wd = config.optimizer.weightDecay;
-    return config.optimizer.noDecayOnBiasAndNorm ? paramGroupsWithoutDecay(model, wd) : [{ params: model.parameters(), weightDecay: wd }];
+    const groups = config.optimizer.noDecayOnBiasAndNorm ? paramGroupsWithoutDecay(model, wd) : [{ params: model.parameters(), weightDecay: wd }];
+    return trainableGroups(groups, model);
   }
 }
 
@@ -85,7 +98,8 @@ export class FinetuneStrategy implements TrainingStrategy {
       if (!groups.has(key)) groups.set(key, { params: [], lr, weightDecay });
       groups.get(key)!.params.push(p);
     }
-    return [...groups.values()];
+    // Parameters an unfreeze schedule may wake up must be in the optimizer from the start.
+    return this.options.unfreezeSchedule?.length ? [...groups.values()] : trainableGroups([...groups.values()], model);
   }
 
   onEpochStart(model: Module, epoch: number): void {

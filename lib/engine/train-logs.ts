@@ -74,7 +74,7 @@ export class TrainLogs {
   /** Reads the device sums into trainer.logs and TrainerState; returns the epoch's totals. */
   refresh(): LossTotals {
     const c = this.core;
-    const totals = c.tracker.read();
+    const totals = c.lossTotals(); // every rank's in data-parallel training
     const now = performance.now();
     const items = totals.items - this.last.items;
     const logs = c.logs;

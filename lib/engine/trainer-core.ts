@@ -20,6 +20,8 @@ import { checkpointName } from '../checkpoint/folder.js';
 import { type ModelAdapter } from './adapters/adapter.js';
 import { type BatchSource } from './batch-source.js';
 import { type TrainingConfig } from './config.js';
+import { DataParallel } from './distributed-data-parallel.js';
+import { shardTrainingSource } from './distributed-sampling.js';
 import { buildOptimizer, buildScheduler } from './factory.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { type TrainerView, type TrainingHooks } from './hooks.js';
@@ -56,8 +58,19 @@ export class TrainerCore {
   /** Training loss and items of the epoch, summed on the device. */
   readonly tracker: MetricsTracker;
   readonly view: TrainerView;
-  /** Saves and rotates checkpoints (the Trainer's checkpoint option), or null. */
+  /**
+   * Saves and rotates checkpoints (the Trainer's checkpoint option), or null. In data-parallel
+   * training every rank keeps the schedule; rank 0 alone writes.
+   */
   readonly checkpoints: CheckpointManager | null;
+  /** Data-parallel training across the process group's ranks (config.distributed), or null. */
+  readonly ddp: DataParallel | null;
+  /** This rank's training data (its shard in data-parallel training). */
+  readonly train: BatchSource;
+  /** The callbacks whose hooks run on this rank (on ranks other than 0, without the rankZeroOnly ones). */
+  readonly callbacks: TrainingHooks[];
+  /** Every callback, for the run's state: the same on every rank, so checkpoints resume anywhere. */
+  private readonly statefulCallbacks: TrainingHooks[];
   /** The run's counters: changed only through the functions in trainer-state.ts. */
   state: TrainerState = initialTrainerState();
   readonly logs: Record<string, number> = {};
@@ -70,9 +83,14 @@ export class TrainerCore {
   stopForced = false;
 
   constructor(readonly model: Module, readonly task: TaskSpec, readonly config: TrainingConfig, readonly adapter: ModelAdapter,
-    readonly loss: LossStrategy, readonly strategy: TrainingStrategy, readonly callbacks: TrainingHooks[], readonly train: BatchSource,
+    readonly loss: LossStrategy, readonly strategy: TrainingStrategy, callbacks: TrainingHooks[], train: BatchSource,
     readonly val: BatchSource | undefined, checkpoint?: CheckpointOptionsInput) {
     this.device = config.device === 'auto' ? (cuda.isAvailable() ? 'cuda' : 'cpu') : config.device;
+    this.ddp = DataParallel.resolve(config.distributed, this.device);
+    // Sharded before the schedule is sized: its length is this rank's batches per epoch.
+    this.train = this.ddp ? shardTrainingSource(train, this.ddp) : train;
+    this.statefulCallbacks = callbacks;
+    this.callbacks = this.ddp && !this.ddp.isMain ? callbacks.filter((cb) => cb.rankZeroOnly !== true) : callbacks;
     if (config.precision === 'fp16-mixed' && !this.device.startsWith('cuda')) {
       throw new RangeError(`precision 'fp16-mixed' needs a CUDA device (the device is ${this.device}); use 'bf16-mixed' on CPU`);
     }
@@ -163,9 +181,9 @@ export class TrainerCore {
 
   /** TrainerState and each stateful callback's state, by callback key. */
   stateDict(): TrainerStateDict {
-    const keys = callbackKeys(this.callbacks);
+    const keys = callbackKeys(this.statefulCallbacks);
     const callbacks: Record<string, Record<string, unknown>> = {};
-    this.callbacks.forEach((cb, i) => {
+    this.statefulCallbacks.forEach((cb, i) => {
       if (typeof cb.stateDict === 'function') callbacks[keys[i]] = cb.stateDict();
     });
     return { state: structuredClone(this.state), callbacks };
@@ -174,13 +192,13 @@ export class TrainerCore {
   loadStateDict(sd: TrainerStateDict): void {
     if (!sd || typeof sd !== 'object') throw new TypeError(`Trainer.loadStateDict: expected { state, callbacks }, got ${describe(sd)}`);
     const state = parseTrainerState(sd.state, 'Trainer.loadStateDict: state');
-    const keys = callbackKeys(this.callbacks);
+    const keys = callbackKeys(this.statefulCallbacks);
     const saved = sd.callbacks ?? {};
     const unknown = Object.keys(saved).filter((k) => !keys.includes(k));
     if (unknown.length) {
       throw new RangeError(`Trainer.loadStateDict: saved state for callbacks ${unknown.join(', ')}, but this Trainer has ${keys.join(', ') || 'no callbacks'}; give the Trainer the same callbacks as the saved run`);
     }
-    this.callbacks.forEach((cb, i) => {
+    this.statefulCallbacks.forEach((cb, i) => {
       if (saved[keys[i]] !== undefined && typeof cb.loadStateDict === 'function') cb.loadStateDict(saved[keys[i]]);
     });
     this.state = state;
@@ -195,15 +213,52 @@ export class TrainerCore {
    */
   saveCheckpoint(): string | null {
     if (!this.checkpoints) return null;
+    const ddp = this.ddp;
+    // Data-parallel: every rank's generators go to rank 0, which alone writes; the others wait
+    // at the barrier until it has (with writeInBackground: until it has copied the state).
+    const rankRng = ddp ? ddp.gatherRngStates(this.device) : undefined;
+    const folder = path.join(this.checkpoints.options.dir, checkpointName(this.state.step));
+    if (ddp && !ddp.isMain) {
+      this.checkpoints.markSaved(this.state.step);
+      ddp.barrier();
+      return folder;
+    }
     const { state, callbacks } = this.stateDict();
-    const snapshot: TrainerSnapshot = { state, callbacks, config: this.config, task: this.task, logs: { ...this.logs }, data: this.dataOrder() };
+    const snapshot: TrainerSnapshot = { state, callbacks, config: this.config, task: this.task, logs: { ...this.logs }, data: this.dataOrder(),
+      ...(ddp ? { worldSize: ddp.worldSize } : {}) };
     try {
-      void this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler }, snapshot);
-      return path.join(this.checkpoints.options.dir, checkpointName(state.step));
+      void this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler, rankRng }, snapshot);
+      return folder;
     } catch (err) {
       this.checkpoints.report(state.step, err);
       return null;
+    } finally {
+      ddp?.barrier();
     }
+  }
+
+  /**
+   * Whether a checkpoint is due; in data-parallel training the same answer on every rank (rank
+   * 0's, for a schedule in minutes: the ranks' clocks differ).
+   */
+  checkpointDue(event: 'step' | 'epoch'): boolean {
+    if (!this.checkpoints) return false;
+    const due = this.checkpoints.due(event, this.state.step, this.state.epoch);
+    return this.ddp && this.checkpoints.options.everyNMinutes !== undefined ? this.ddp.agreeWithRankZero(due) : due;
+  }
+
+  /** The epoch's loss sum and items so far: this rank's, or every rank's added up in data-parallel training. */
+  lossTotals(): { lossSum: number; items: number } {
+    const totals = this.tracker.read();
+    return this.ddp ? this.ddp.reduceTotals(totals.lossSum, totals.items) : totals;
+  }
+
+  /** Data-parallel: a stop wanted on any rank (a hook, a signal) becomes every rank's, so all stop at the same step. */
+  agreeOnStop(): void {
+    if (!this.ddp) return;
+    const agreed = this.ddp.agreeStop(this.stopReason !== null, this.stopForced);
+    if (agreed.stop) this.stopReason ??= 'another rank stopped';
+    if (agreed.forced) this.stopForced = true;
   }
 
   /** What fixes the training data's order (a DataLoader's sampler and seed, its length in batches). */

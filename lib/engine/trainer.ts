@@ -22,6 +22,7 @@ import { type BatchSource } from './batch-source.js';
 import { type TrainingConfigInput, parseTrainingConfig } from './config.js';
 import { type Extension, extensions } from './extensions.js';
 import { type DataProfiles } from '../metrics/profile-types.js';
+import { DataParallel } from './distributed-data-parallel.js';
 import { profileTrainingData } from '../metrics/profile-training.js';
 import { callHook, type FitResult, type EpochResult, type TrainingHooks } from './hooks.js';
 import { StandardStrategy, type TrainingStrategy } from './strategies.js';
@@ -147,8 +148,15 @@ export class Trainer {
     const epochs: EpochResult[] = [];
     try {
       if (options.resumeFrom !== undefined) resume(c, options.resumeFrom, { weightsOnly: options.weightsOnly });
-      // Every fit profiles (sampled, so cheap); it leaves libtorch's RNG as it found it (a resumed one too).
-      c.dataProfiles = await profileTrainingData(c.train, c.val, c.task, cfg.profileData, cfg.seed, profiling.signal);
+      DataParallel.warnIfJoinedLate(cfg.distributed, c.ddp);
+      if (c.ddp) {
+        // As DDP's constructor: the same model on every rank, then rank 0's values everywhere.
+        c.ddp.checkModelsAgree(c.model);
+        c.ddp.broadcastModel(c.model);
+      }
+      // Every fit profiles (sampled, so cheap; rank 0 only in data-parallel training); it leaves
+      // libtorch's RNG as it found it (a resumed one too).
+      if (!c.ddp || c.ddp.isMain) c.dataProfiles = await profileTrainingData(c.train, c.val, c.task, cfg.profileData, cfg.seed, profiling.signal);
       await callHook(c.callbacks, 'onFitStart', c.view);
       while ((cfg.maxEpochs === undefined || c.state.epoch < cfg.maxEpochs) && !c.shouldStop() && !c.reachedMaxSteps()) {
         const epoch = c.state.epoch;
@@ -158,12 +166,17 @@ export class Trainer {
         if (result.validation) recordValidation(c.state, 'val/loss', 'min', result.validation.loss);
         epochs.push(result);
         await callHook(c.callbacks, 'onTrainEpochEnd', c.view, result);
+        c.agreeOnStop();
       }
       const ckpt = c.checkpoints?.options;
-      if (ckpt && !c.checkpoints!.savedAt(c.state.step) && (signalled ? ckpt.saveOnSignal : ckpt.saveAtEnd)) this.trainingLoop.saveCheckpoint();
+      // Data-parallel ranks decide by the agreed stop (a signal may reach one rank only).
+      const bySignal = c.ddp ? c.stopForced : signalled;
+      if (ckpt && !c.checkpoints!.savedAt(c.state.step) && (bySignal ? ckpt.saveOnSignal : ckpt.saveAtEnd)) this.trainingLoop.saveCheckpoint();
       // The last checkpoint (written in the background) is on disk before fit() resolves, and so
-      // before a signalled process exits; a failed write is reported here at the latest.
+      // before a signalled process exits; a failed write is reported here at the latest. Other
+      // ranks wait for rank 0's write, so that no rank ends the job before it is complete.
       c.checkpoints?.flush();
+      c.ddp?.barrier();
       const reason = c.reason ?? (c.reachedMaxSteps() ? `maxSteps (${cfg.maxSteps}) reached` : `maxEpochs (${cfg.maxEpochs}) reached`);
       const result: FitResult = { epochs, steps: c.state.step, stoppedEarly: c.reason !== null, reason };
       await callHook(c.callbacks, 'onFitEnd', c.view, result);

@@ -62,8 +62,11 @@ export class TrainingLoop {
   }
 
   /** Every optimizer update of the run goes through here. */
-  private *optimizerStep(windowItems: number | Tensor): StepGenerator<OptimizerStepResult> {
+  private *optimizerStep(localItems: number | Tensor): StepGenerator<OptimizerStepResult> {
     const c = this.core;
+    // Data-parallel: every rank's gradients and items are summed here (the window's only
+    // collective: micro-batches inside it make none), so the update divides by the global items.
+    const windowItems = c.ddp ? c.ddp.reduceWindow(c.model.parameters(), localItems) : localItems;
     yield callHook(c.callbacks, 'onBeforeOptimizerStep', c.view, c.optimizer);
     // A window whose items are all ignored (0) is divided by 1: its gradients are zero anyway.
     const gradDivisor = typeof windowItems === 'number' ? Math.max(windowItems, 1) : windowItems.clamp(1);
@@ -135,12 +138,13 @@ export class TrainingLoop {
           }
           const every = c.config.evalEveryNSteps;
           if (every && c.val && c.state.step % every === 0) validation = await this.validation.run(c.val);
-          if (c.checkpoints?.due('step', c.state.step, c.state.epoch) && !next.last) {
+          if (c.checkpointDue('step') && !next.last) {
             this.saveCheckpoint();
             await this.logTrain();
           }
         }
         if (next.last) completed = true;
+        if (info.optimizerStep) c.agreeOnStop();
         // A stop (signal, abort, requestStop) takes effect at the end of the optimizer step in
         // progress: an accumulation window is finished first, so a checkpoint written on the
         // way out sits at a step boundary and resumes exactly.
@@ -170,7 +174,7 @@ export class TrainingLoop {
     if (c.config.evalAtEpochEnd && c.val && !c.stopForced) validation = await this.validation.run(c.val);
     // At the epoch's end (after its validation, so the best-k metric is this epoch's): the step
     // schedule's save of the epoch's last update lands here too, with the epoch counted.
-    if (completed && c.checkpoints && (c.checkpoints.due('epoch', c.state.step, c.state.epoch) || c.checkpoints.due('step', c.state.step, c.state.epoch))) this.saveCheckpoint();
+    if (completed && c.checkpoints && (c.checkpointDue('epoch') || c.checkpointDue('step'))) this.saveCheckpoint();
     const seconds = (performance.now() - started) / 1000;
     return { epoch, loss: totals.items > 0 ? totals.lossSum / totals.items : NaN, items: totals.items, microBatches: index - resumeAt,
       optimizerSteps: c.state.step - stepsBefore, seconds, throughput: seconds > 0 ? totals.items / seconds : 0, completed, validation };

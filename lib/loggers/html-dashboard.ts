@@ -73,6 +73,8 @@ type EpochRow = Omit<EpochResult, 'validation'> & { validation?: Record<string, 
 const REFRESH_TAGS = ['train/loss', 'train/throughput'];
 
 export class HtmlDashboard implements TrainingHooks {
+  /** Writes for the whole job: in data-parallel training only rank 0 runs it. */
+  readonly rankZeroOnly = true;
   readonly stateKey = 'HtmlDashboard';
   readonly path: string;
   /** How many times the page was written (for tests and curious users). */

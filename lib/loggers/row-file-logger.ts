@@ -14,6 +14,8 @@ export interface RowFileLoggerOptions {
 }
 
 export abstract class RowFileLogger extends DefaultHooks {
+  /** Writes for the whole job: in data-parallel training only rank 0 runs it. */
+  readonly rankZeroOnly = true;
   readonly path: string;
   private fd: number | null = null;
   protected readonly filter = new StepFilter();

@@ -40,6 +40,8 @@ export interface TensorBoardLoggerOptions {
 let filesMade = 0;
 
 export class TensorBoardLogger extends DefaultHooks {
+  /** Writes for the whole job: in data-parallel training only rank 0 runs it. */
+  readonly rankZeroOnly = true;
   readonly dir: string;
   /** The event file this fit writes (null until the first record). */
   file: string | null = null;

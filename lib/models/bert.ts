@@ -16,6 +16,7 @@ import { Embedding } from '../nn/layers/embedding.js';
 import { Linear } from '../nn/layers/linear.js';
 import { LayerNorm } from '../nn/layers/normalization.js';
 import { TransformerEncoderLayer } from '../nn/layers/transformer.js';
+import { checkpoint } from '../nn/checkpoint.js';
 import { parseConfig, positiveInt, probability, rule } from './config.js';
 import { lookup, requireSameShape, requireTokenIds } from './inputs.js';
 
@@ -40,6 +41,11 @@ export interface BertConfig {
   numClasses?: number;
   /** LayerNorm epsilon. Default 1e-12 (BERT's). */
   layerNormEps?: number;
+  /**
+   * Activation checkpointing: in training, each encoder layer keeps only its input and
+   * recomputes its activations in backward (nn.checkpoint). Default false.
+   */
+  gradientCheckpointing?: boolean;
 }
 
 const schema = z.strictObject({
@@ -53,6 +59,7 @@ const schema = z.strictObject({
   dropout: probability().default(0.1),
   numClasses: positiveInt().optional(),
   layerNormEps: z.number().positive().default(1e-12),
+  gradientCheckpointing: z.boolean().optional(),
 }).superRefine((c, ctx) => rule(ctx, c.hidden % c.heads === 0, ['heads'], `must divide hidden (${c.hidden}), got ${c.heads}`));
 
 export type ResolvedBertConfig = z.output<typeof schema>;
@@ -140,11 +147,14 @@ export class Bert extends Module {
   declare dropout: Dropout;
   declare classifier: Linear | null;
   readonly config: ResolvedBertConfig;
+  /** Recompute each layer's activations in backward while training (config.gradientCheckpointing). */
+  gradientCheckpointing: boolean;
 
   constructor(config: BertConfig) {
     super();
     const c = parseConfig('Bert', schema, config);
     this.config = c;
+    this.gradientCheckpointing = c.gradientCheckpointing ?? false;
     this.embeddings = new BertEmbeddings(c);
     this.encoder = new ModuleList(Array.from({ length: c.layers }, () => new TransformerEncoderLayer(c.hidden, c.heads, {
       dimFeedforward: c.intermediate, dropout: c.dropout, activation: 'gelu', layerNormEps: c.layerNormEps, batchFirst: true,
@@ -185,7 +195,13 @@ export class Bert extends Module {
     const types = inputs.tokenTypeIds == null ? null : requireTokenIds(requireSameShape(inputs.tokenTypeIds, ids, where, 'tokenTypeIds'), where, 'tokenTypeIds');
     let x = this.embeddings.forward(ids, types);
     const padding = inputs.attentionMask == null ? null : this.keyPaddingMask(requireSameShape(inputs.attentionMask, ids, where, 'attentionMask'), x.dtype);
-    for (const layer of this.layers) x = layer.forward(x, { srcKeyPaddingMask: padding });
+    const recompute = this.gradientCheckpointing && this.training;
+    for (const layer of this.layers) {
+      // The mask goes in as an input so that it lives until backward recomputes the layer.
+      x = !recompute ? layer.forward(x, { srcKeyPaddingMask: padding })
+        : padding ? checkpoint((h, mask) => layer.forward(h, { srcKeyPaddingMask: mask }), [x, padding])
+        : checkpoint((h) => layer.forward(h), [x]);
+    }
     return x;
   }
 

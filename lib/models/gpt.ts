@@ -16,6 +16,7 @@ import { Embedding } from '../nn/layers/embedding.js';
 import { Linear } from '../nn/layers/linear.js';
 import { LayerNorm } from '../nn/layers/normalization.js';
 import { TransformerDecoderBlock } from '../nn/layers/transformer.js';
+import { checkpoint } from '../nn/checkpoint.js';
 import { parseConfig, positiveInt, probability, rule } from './config.js';
 import { lookup, requireTokenIds } from './inputs.js';
 
@@ -34,6 +35,11 @@ export interface GPTConfig {
   dropout?: number;
   /** Biases in the Linear layers and LayerNorms (GPT-2 has them). Default true. */
   bias?: boolean;
+  /**
+   * Activation checkpointing: in training, each block keeps only its input and recomputes its
+   * activations in backward (nn.checkpoint), trading about one extra forward for memory. Default false.
+   */
+  gradientCheckpointing?: boolean;
 }
 
 const schema = z.strictObject({
@@ -44,6 +50,7 @@ const schema = z.strictObject({
   nEmbd: positiveInt(),
   dropout: probability().default(0),
   bias: z.boolean().default(true),
+  gradientCheckpointing: z.boolean().optional(),
 }).superRefine((c, ctx) => rule(ctx, c.nEmbd % c.nHead === 0, ['nHead'], `must divide nEmbd (${c.nEmbd}), got ${c.nHead}`));
 
 export type ResolvedGPTConfig = z.output<typeof schema>;
@@ -62,9 +69,12 @@ export class GPTTransformer extends Module {
   declare drop: Dropout;
   declare h: ModuleList;
   declare lnF: LayerNorm;
+  /** Recompute each block's activations in backward while training (config.gradientCheckpointing). */
+  gradientCheckpointing: boolean;
 
   constructor(readonly config: ResolvedGPTConfig) {
     super();
+    this.gradientCheckpointing = config.gradientCheckpointing ?? false;
     const c = config;
     this.wte = new Embedding(c.vocabSize, c.nEmbd);
     this.wpe = new Embedding(c.blockSize, c.nEmbd);
@@ -82,7 +92,8 @@ export class GPTTransformer extends Module {
     }
     const tok = lookup(this.wte, ids, 'GPT.forward', 'idx', 'vocabSize');
     let x = this.drop.forward(tok.add(this.wpe.forward(arange(t, { device: ids.device }))));
-    for (const block of this.h) x = block.forward(x);
+    const recompute = this.gradientCheckpointing && this.training;
+    for (const block of this.h) x = recompute ? checkpoint((h) => block.forward(h), [x]) : block.forward(x);
     return this.lnF.forward(x);
   }
 }

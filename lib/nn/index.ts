@@ -13,3 +13,5 @@ export { Embedding, SinusoidalPositionalEmbedding, LearnedPositionalEmbedding } 
 export { Sequential, ModuleList, ModuleDict } from './layers/container.js';
 export { MultiheadAttention, type AttentionCall, type MultiheadAttentionOptions } from './layers/attention.js';
 export { TransformerEncoderLayer, TransformerDecoderBlock, type EncoderLayerOptions, type Activation } from './layers/transformer.js';
+export * as lora from './lora.js';
+export { checkpoint, type CheckpointOptions } from './checkpoint.js';

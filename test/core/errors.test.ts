@@ -9,7 +9,8 @@ import { checkedSize } from '../../lib/core/validation.js';
 
 // Functions that take no required arguments (extra ones are ignored, as in JS).
 const NO_ARGS = new Set(['info', 'memory', 'getNumThreads', 'getNumInteropThreads', 'cudaIsAvailable', 'cudaDeviceCount',
-  'isGradEnabled', 'seed', 'initialSeed', 'getRngState', 'cudaSynchronize', 'cudaMemoryStats', 'cudaResetPeakMemoryStats']);
+  'isGradEnabled', 'seed', 'initialSeed', 'getRngState', 'cudaSynchronize', 'cudaMemoryStats', 'cudaResetPeakMemoryStats',
+  'distIsInitialized', 'distDestroyProcessGroup', 'distBackends', 'checkpointReleased']);
 
 function fuzzArgs(live: number, disposed: number): unknown[][] {
     // (No junk value is a plausible large size: a legitimate 8 GB request is not what this tests.)
