@@ -7,7 +7,11 @@ import { UsageError } from './errors.js';
 
 /** The package root: two folders up from lib/cli/ (repository) and from dist/cli/ (installed). */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BENCHES = ['ops', 'optim', 'models', 'train', 'checkpoint'] as const;
+/** Each benchmark's name (npm run bench:<name>) and its folder under bench/. */
+const BENCH_FOLDERS: Record<string, string> = {
+  ops: 'ops', optim: 'optim', models: 'models', train: 'train', checkpoint: 'checkpoint', ddp: 'distributed', checkpointing: 'checkpointing',
+};
+const BENCHES = Object.keys(BENCH_FOLDERS);
 const DEFAULT_BENCHES = ['ops', 'optim', 'models', 'train'];
 
 /** info.ts prints when imported (a script) or exports printInfo(): both work. */
@@ -24,7 +28,7 @@ export async function runDoctorCommand(options: { json: boolean }): Promise<numb
 
 /** Runs bench/<name>/run.ts with tsx (the scripts live in the repository, not the npm package). */
 export async function runBench(options: { which: string[]; list: boolean }): Promise<number> {
-  const unknown = options.which.filter((w) => !(BENCHES as readonly string[]).includes(w));
+  const unknown = options.which.filter((w) => !BENCHES.includes(w));
   if (unknown.length) throw new UsageError(`unknown benchmark '${unknown[0]}'; the benchmarks are ${BENCHES.join(', ')}`);
   const benchDir = path.join(PACKAGE_ROOT, 'bench');
   const which = options.which.length ? options.which : DEFAULT_BENCHES;
@@ -33,12 +37,12 @@ export async function runBench(options: { which: string[]; list: boolean }): Pro
       console.log('The benchmarks ship with the repository, not the npm package: clone it and run `npm run bench` there.');
       return options.list ? 0 : 1;
     }
-    for (const b of BENCHES) console.log(`${b.padEnd(10)} ${path.join(benchDir, b, 'run.ts')}  (npm run bench:${b})`);
+    for (const b of BENCHES) console.log(`${b.padEnd(13)} ${path.join(benchDir, BENCH_FOLDERS[b]!, 'run.ts')}  (npm run bench:${b})`);
     return 0;
   }
   for (const b of which) {
     console.log(`== bench ${b}`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(benchDir, b, 'run.ts')], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(benchDir, BENCH_FOLDERS[b]!, 'run.ts')], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
     if (r.error) throw new Error(`cannot run bench ${b}: ${r.error.message} (the benchmarks need the repository's devDependencies: npm install)`);
     if (r.status !== 0) return r.status ?? 1;
   }
