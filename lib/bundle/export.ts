@@ -7,7 +7,7 @@ import { parseOrThrow } from '../core/validation.js';
 import { getRngState, info, setRngState } from '../core/runtime.js';
 import { dispose } from '../core/scope.js';
 import { describeFiles } from '../checkpoint/manifest.js';
-import { fsyncPath } from '../checkpoint/folder.js';
+import { commitFolder, fsyncPath } from '../checkpoint/folder.js';
 import { Trainer } from '../engine/trainer.js';
 import { FileWriteError, isSystemError } from '../io/errors.js';
 import { FileSink, removeStaleTemporaries, temporaryName } from '../io/file-io.js';
@@ -153,14 +153,7 @@ export function exportBundle(source: Trainer | string, dir: string, options: Exp
     const manifestFile = path.join(temp, BUNDLE_FILES.manifest);
     fs.writeFileSync(manifestFile, json(manifest));
     fsyncPath(manifestFile);
-    fsyncPath(temp);
-    if (fs.existsSync(final)) {
-      const old = path.join(root, temporaryName(final));
-      fs.renameSync(final, old);
-      fs.renameSync(temp, final);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else fs.renameSync(temp, final);
-    fsyncPath(root);
+    commitFolder(temp, final, root);
   } catch (err) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw isSystemError(err) ? new FileWriteError('exportBundle', final, err, root) : err;

@@ -83,6 +83,24 @@ function checkFreeSpace(root: string, final: string, bytes: number): void {
 }
 
 /**
+ * Puts a complete temporary folder (its files fsynced, its manifest last) in place of `final`:
+ * an existing `final` is swapped out and removed only after the new one is in, so a crash leaves
+ * the old folder or the new one under that name, never a half of either.
+ */
+export function commitFolder(temp: string, final: string, root: string): void {
+  fsyncPath(temp);
+  if (fs.existsSync(final)) {
+    const old = path.join(root, temporaryName(final));
+    fs.renameSync(final, old);
+    fs.renameSync(temp, final);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(temp, final);
+  }
+  fsyncPath(root);
+}
+
+/**
  * The rest, once `names` are written into the temporary folder: every file fsynced, the manifest
  * (sizes and SHA-256) last, the folder fsynced and renamed into place. An existing folder of the
  * same step is replaced (after the new one is complete). On failure the temporary folder is
@@ -96,17 +114,8 @@ export function finishCheckpointFolder(folder: FolderInProgress, head: Omit<Mani
     const manifestFile = path.join(temp, MANIFEST);
     fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
     fsyncPath(manifestFile);
-    fsyncPath(temp);
-    if (fs.existsSync(final)) {
-      // Same step saved again (end of fit right after a periodic save): swap, old one out last.
-      const old = path.join(root, temporaryName(final));
-      fs.renameSync(final, old);
-      fs.renameSync(temp, final);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(temp, final);
-    }
-    fsyncPath(root);
+    // Same step saved again (end of fit right after a periodic save): swapped in whole.
+    commitFolder(temp, final, root);
   } catch (err) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw isSystemError(err) ? new FileWriteError(OPERATION, final, err, root) : err;
