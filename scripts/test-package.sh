@@ -104,11 +104,11 @@ cat >tsconfig.json <<'EOF'
                        "noEmit": true, "skipLibCheck": false, "types": [] }, "include": ["*.ts"] }
 EOF
 cat >types-check.ts <<'EOF'
-import { torch, nn, optim, data, engine, io, models, checkpoint, loggers, Trainer, TaskSpecs, type Tensor } from 'torchtrain';
+import { torch, nn, optim, data, engine, io, models, checkpoint, loggers, Trainer, TaskSpecs, distributed, hf, config, bundle, metrics, type Tensor } from 'torchtrain';
 const t: Tensor = torch.zeros([2, 2]);
 const m = new nn.Linear(2, 2);
 const o = new optim.AdamW(m.parameters(), { lr: 1e-3 });
-export const used = [t, o, data, engine, io, models, checkpoint, loggers, Trainer, TaskSpecs];
+export const used = [t, o, data, engine, io, models, checkpoint, loggers, Trainer, TaskSpecs, distributed, hf, config, bundle, metrics];
 EOF
 PATH="$nocc" npx tsc -p . || fail "the installed .d.ts do not type-check (without @types/node)"
 PATH="$nocc" npx tsx train.ts | tee "$work/train-a.log"

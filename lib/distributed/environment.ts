@@ -38,7 +38,7 @@ const environmentSchema = z.object({
 }).refine((e) => e.RANK < e.WORLD_SIZE, { message: 'RANK must be below WORLD_SIZE', path: ['RANK'] });
 
 /** The variables that say where a rank is; `overrides` (from initProcessGroup's options) win. */
-export function readTorchrunEnvironment(env: NodeJS.ProcessEnv, overrides: Partial<Record<'MASTER_ADDR' | 'MASTER_PORT' | 'RANK' | 'WORLD_SIZE', string>> = {}): TorchrunEnvironment {
+export function readTorchrunEnvironment(env: Readonly<Record<string, string | undefined>>, overrides: Partial<Record<'MASTER_ADDR' | 'MASTER_PORT' | 'RANK' | 'WORLD_SIZE', string>> = {}): TorchrunEnvironment {
   const input: Record<string, string | undefined> = {};
   for (const key of ['MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'TORCHELASTIC_USE_AGENT_STORE',
     'TORCHELASTIC_RESTART_COUNT', 'GLOO_SOCKET_IFNAME'] as const) {
