@@ -1,6 +1,6 @@
 // The Trainer's contract: hook order, accumulation equal to a large batch, schedules and
 // clipping through the one-call step, stopping (maxSteps, AbortSignal, requestStop, SIGTERM),
-// validation and prediction, a flat memory line over 2,000 steps, config errors.
+// validation and prediction, a flat memory line over 6,000 steps, config errors.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,23 +37,26 @@ const model = (seed = 1) => {
 
 describe('Trainer', () => {
   // First in the file: models of earlier tests, garbage-collected mid-run, would move the count.
-  it('holds a flat line over 2,000 steps', async () => {
+  // The first ~2,000 steps are warm-up: V8 grows its heap and malloc its arenas (RSS rises ~15 MB,
+  // more on a loaded machine), then the line is flat (measured to 10,000 steps: +1 MB). So the
+  // bound applies to steps 2,000-6,000, where a leak of 3 KB a step would show.
+  it('holds a flat line over 6,000 steps', async () => {
     const data = regression(50);
     // Built inside a scope: temporaries of the layers' initialisation are freed now, not by a
     // garbage collection in the middle of the run (parameters are never owned by a scope).
-    const trainer = torch.scope(() => new Trainer({ model: model(), task, train: data, config: { maxSteps: 2000, evalAtEpochEnd: false, schedule: { name: 'constant' } } }));
+    const trainer = torch.scope(() => new Trainer({ model: model(), task, train: data, config: { maxSteps: 6000, evalAtEpochEnd: false, schedule: { name: 'constant' } } }));
     const samples: { tensors: number; rss: number }[] = [];
     const probe = new (class extends DefaultHooks {
       override onTrainBatchEnd(_t: unknown, info: { step: number }) {
-        if (info.step % 250 === 0) samples.push({ tensors: torch.memory().tensors, rss: process.memoryUsage().rss });
+        if (info.step % 500 === 0) samples.push({ tensors: torch.memory().tensors, rss: process.memoryUsage().rss });
       }
     })();
     trainer.core.callbacks.push(probe);
     await trainer.fit();
-    expect(trainer.step).toBe(2000);
+    expect(trainer.step).toBe(6000);
     expect(new Set(samples.map((s) => s.tensors)).size).toBe(1);
-    const growth = samples.at(-1)!.rss - samples[1].rss;
-    expect(growth, `RSS grew by ${(growth / 1e6).toFixed(1)} MB`).toBeLessThan(20e6);
+    const growth = samples.at(-1)!.rss - samples[3].rss;
+    expect(growth, `RSS grew by ${(growth / 1e6).toFixed(1)} MB from step 2,000 to 6,000`).toBeLessThan(12e6);
   });
 
   it('calls the hooks in the documented order', async () => {
