@@ -17,9 +17,8 @@
 import fs from 'node:fs';
 import { list as listCheckpoints, loadWeights } from '../checkpoint/index.js';
 import { compareProfiles } from '../metrics/drift.js';
-import { computeDatasetProfile } from '../metrics/profile.js';
-import { type ProfileSource } from '../metrics/profile.js';
-import { type TaskSpec } from '../task/spec.js';
+import { computeDatasetProfile, type ProfileSource } from '../metrics/profile.js';
+import { type DataProfiles } from '../metrics/profile-types.js';
 import { type BatchSource } from '../engine/batch-source.js';
 import { type Trainer } from '../engine/trainer.js';
 import { type Module } from '../nn/module.js';
@@ -94,7 +93,7 @@ export class PipelineOrchestrator {
         const b = await this.o.builder.buildModel(data);
         return { result: b, summary: { parameters: b.model.numParameters(), ...b.summary } };
       }, { redo: true });
-      await this.phase('check', async () => ({ result: undefined, summary: await this.checkData(data, built.trainer.core.task) }));
+      await this.phase('check', async () => ({ result: undefined, summary: await this.checkData(data, built.trainer) }));
       await this.phase('train', async () => ({ result: undefined, summary: await this.train(built) }));
       if (session.isDone('train')) this.loadFinalWeights(built);
       await this.phase('evaluate', async () => ({ result: undefined, summary: await this.evaluate(built) }));
@@ -133,12 +132,14 @@ export class PipelineOrchestrator {
 
   /**
    * Data profiles of train and val and the drift of val against train (lib/metrics) into
-   * data-profile.json; flagged features are printed. The Trainer profiles again at fit start
-   * (trainer.dataProfiles, for the dashboard), cheaply: both sample at most 5,000 items.
+   * data-profile.json; flagged features are printed. Sampled as the Trainer's config says
+   * (profileData, seed): the train phase hands these profiles to fit() instead of profiling again.
    */
-  private async checkData(data: PreparedData, task: TaskSpec): Promise<Record<string, unknown>> {
+  private async checkData(data: PreparedData, trainer: Trainer): Promise<Record<string, unknown>> {
     if (!data.trainData) return { profiled: false, reason: 'no train dataset to profile' };
-    const progress = { progress: false, name: 'train' };
+    const { task, config } = trainer.core;
+    const maxSamples = typeof config.profileData === 'object' ? config.profileData.maxSamples : undefined;
+    const progress = { progress: false, name: 'train', seed: config.seed, ...(maxSamples ? { maxSamples } : {}) };
     const train = await computeDatasetProfile(data.trainData as ProfileSource, task, progress);
     const val = data.valData ? await computeDatasetProfile(data.valData as ProfileSource, task, { ...progress, name: 'val', reference: train }) : undefined;
     const drift = val ? compareProfiles(train, val, { names: ['train', 'val'] }) : undefined;
@@ -150,9 +151,19 @@ export class PipelineOrchestrator {
   private async train(built: BuiltRun): Promise<Record<string, unknown>> {
     const resumable = listCheckpoints(this.checkpointDir).some((c) => c.valid);
     if (resumable) this.log(`phase train: continuing from the newest valid checkpoint in ${this.checkpointDir}`);
-    const result = await built.trainer.fit(resumable ? { resumeFrom: 'latest' } : {});
+    const result = await built.trainer.fit({ ...(resumable ? { resumeFrom: 'latest' } : {}), dataProfiles: this.savedProfiles() });
     if (result.stoppedEarly && /^received SIG/.test(result.reason)) throw new Interrupted(`training stopped: ${result.reason} (checkpoint saved at step ${result.steps}); continue with \`torchtrain resume ${this.o.paths.root}\``);
     return { steps: result.steps, epochs: built.trainer.epoch, reason: result.reason, ...lastLogs(built.trainer) };
+  }
+
+  /** The check phase's profiles (data-profile.json), undefined when it wrote none or they do not read back. */
+  private savedProfiles(): DataProfiles | undefined {
+    try {
+      const { train, val, drift } = JSON.parse(fs.readFileSync(this.o.paths.profile, 'utf8')) as DataProfiles;
+      return train ? { train, ...(val ? { val } : {}), ...(drift ? { drift } : {}) } : undefined;
+    } catch {
+      return undefined; // profiled again at fit start
+    }
   }
 
   /** After a finished train phase: the newest valid checkpoint's weights into the model. */

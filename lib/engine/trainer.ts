@@ -114,8 +114,10 @@ export class Trainer {
    * (each stops after the current step, with the remaining hooks called). resumeFrom: 'latest'
    * (the newest valid checkpoint under checkpoint.dir; none: a fresh start) or a checkpoint
    * folder; weightsOnly: take only its weights (a fresh optimizer, schedule and position).
+   * dataProfiles: profiles of this train/val data made before (the CLI's check phase), used
+   * instead of profiling again.
    */
-  async fit(options: { signal?: AbortSignal; resumeFrom?: string; weightsOnly?: boolean } = {}): Promise<FitResult> {
+  async fit(options: { signal?: AbortSignal; resumeFrom?: string; weightsOnly?: boolean; dataProfiles?: DataProfiles } = {}): Promise<FitResult> {
     const c = this.core;
     const cfg = c.config;
     if (c.loss.usesWholeBatch && cfg.gradientAccumulationSteps > 1 && !this.warnedWholeBatch) {
@@ -156,7 +158,8 @@ export class Trainer {
       }
       // Every fit profiles (sampled, so cheap; rank 0 only in data-parallel training); it leaves
       // libtorch's RNG as it found it (a resumed one too).
-      if (!c.ddp || c.ddp.isMain) c.dataProfiles = await profileTrainingData(c.train, c.val, c.task, cfg.profileData, cfg.seed, profiling.signal);
+      if (options.dataProfiles && cfg.profileData !== false) c.dataProfiles = options.dataProfiles;
+      else if (!c.ddp || c.ddp.isMain) c.dataProfiles = await profileTrainingData(c.train, c.val, c.task, cfg.profileData, cfg.seed, profiling.signal);
       await callHook(c.callbacks, 'onFitStart', c.view);
       while ((cfg.maxEpochs === undefined || c.state.epoch < cfg.maxEpochs) && !c.shouldStop() && !c.reachedMaxSteps()) {
         const epoch = c.state.epoch;

@@ -57,6 +57,11 @@ describe('Trainer data profiles', () => {
     expect(on.dataProfiles!.drift!.flagged).toEqual([]);   // the same data
     expect(warn.mock.calls.filter((c) => String(c[0]).includes('data drift'))).toEqual([]);
     expect(() => new engine.Trainer({ model: model(), task, config: { maxSteps: 1, profileData: { maxSamples: 0 } }, train: loader() })).toThrow(/profileData\.maxSamples/);
+    // profiles made before (the CLI's check phase) are taken as they are, not made again
+    const given = on.dataProfiles!;
+    const reused = new engine.Trainer({ model: model(), task, config: { maxSteps: 2, device: 'cpu' }, train: loader(), val: loader() });
+    await reused.fit({ dataProfiles: given });
+    expect(reused.dataProfiles).toBe(given);
     torch.dispose([x, y]);
   });
 
