@@ -42,9 +42,12 @@ export function mnistWithNames(options: Options = {}): data.MapDataset<{ pixel_v
  * 1 spam / 0 ham, 80% to train and 20% held out by a seeded shuffle, as
  * examples/sequence-classification.ts: { input_ids, labels }.
  */
-export function spamEmails(options: Options & { maxLength?: number } = {}): data.InMemoryDataset<{ input_ids: number[]; labels: number }> {
-  const tokenizer = new data.ByteTokenizer();
-  const samples = spamAssassin().map((e) => ({ input_ids: tokenizer.encode(e.text).slice(0, options.maxLength ?? 128), labels: e.spam }));
+export function spamEmails(options: Options & { maxLength?: number } = {}, context: { tokenizer?: data.Tokenizer } = {}): data.InMemoryDataset<{ input_ids: number[]; labels: number }> {
+  // The config's data.tokenizer when it has one (a Hugging Face model's own, hf-minilm-spam.yaml), else UTF-8 bytes.
+  const tokenizer = context.tokenizer ?? new data.ByteTokenizer();
+  const maxLength = options.maxLength ?? 128;
+  // Only the start of an e-mail can fit in maxLength tokens: the rest is not worth tokenizing.
+  const samples = spamAssassin().map((e) => ({ input_ids: tokenizer.encode(e.text.slice(0, 8 * maxLength)).slice(0, maxLength), labels: e.spam }));
   const order = new data.SeededRandom(0).permutation(samples.length);
   const cut = Math.floor(samples.length * 0.8);
   const picked = (options.split === 'val' ? order.slice(cut) : order.slice(0, cut)).slice(0, options.limit);

@@ -7,9 +7,11 @@
 import path from 'node:path';
 import { checkpointOptionsSchema } from '../checkpoint/manager.js';
 import { buildRun } from '../config/factory.js';
+import { exportHfRun } from '../config/hf-sources.js';
 import { loadDetailed, toYaml } from '../config/load.js';
 import { type RunConfig } from '../config/schema.js';
 import { exportBundle } from '../bundle/index.js';
+import { isPretrainedModel } from '../hf/models/common.js';
 import { type BatchSource } from '../engine/batch-source.js';
 import { type Trainer } from '../engine/trainer.js';
 import { type Module } from '../nn/module.js';
@@ -97,6 +99,8 @@ export function builderFor(runConfig: RunConfig, paths: RunPaths): RunBuilder {
     },
     async exportBundle(built: BuiltRun, dir: string) {
       const folder = newestValidCheckpoint(checkpointDir(runConfig, paths), paths.root);
+      // A Hugging Face model goes back out as transformers / peft read it (the evaluate phase loaded the trained weights).
+      if ('hf' in runConfig.model && isPretrainedModel(built.model)) return { from: path.basename(folder), ...await exportHfRun(built.model, runConfig.model, dir, parts?.tokenizer) };
       exportBundle(folder, dir, { ...bundleOptions(runConfig, paths, parts ?? { ...built, task: built.trainer.core.task }), overwrite: true });
       return { from: path.basename(folder) };
     },

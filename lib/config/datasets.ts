@@ -13,6 +13,7 @@ import { TextCorpus } from '../data/text-corpus.js';
 import { BpeTokenizer, ByteTokenizer, CharTokenizer, type Tokenizer } from '../data/tokenizers.js';
 import { type ChatMessage, DialogueAdapter, chatMlTemplate } from '../engine/adapters/dialogue.js';
 import { loadSafetensors } from '../io/safetensors.js';
+import { readHfTokenizer } from './hf-sources.js';
 import type { DataSource, RunConfig, TokenizerSpec } from './schema.js';
 
 type Json = Record<string, unknown>;
@@ -57,6 +58,7 @@ async function buildTokenizer(spec: TokenizerSpec | undefined, texts: string[]):
   if (spec === undefined) return undefined;
   if (spec === 'byte') return new ByteTokenizer();
   if (spec === 'char') return CharTokenizer.fromText(texts.join(''));
+  if ('hf' in spec) return readHfTokenizer(spec.hf);
   return BpeTokenizer.load(spec.bpe);
 }
 

@@ -30,16 +30,22 @@ export function variableLength(data: DataShape): boolean {
   return !('text' in data.train);
 }
 
+/**
+ * What a pretrained tokenizer and model decide instead of ids appended after the vocabulary: the
+ * tokenizer's own [PAD] / [MASK] ids, and the model's vocab_size (config.json) as the task's vocabSize.
+ */
+export interface PretrainedIds { padTokenId?: number; maskTokenId?: number; modelVocabSize?: number }
+
 /** The TaskSpec input with vocabSize, maskTokenId and padTokenId filled in from the tokenizer where left out. */
-export function deriveTaskInput(task: Json, tokenizerSize: number | undefined, padded?: boolean): Json {
+export function deriveTaskInput(task: Json, tokenizerSize: number | undefined, padded?: boolean, pretrained: PretrainedIds = {}): Json {
   const type = task.type;
-  if (tokenizerSize === undefined || typeof type !== 'string' || !TEXT_TASKS.has(type)) return task;
+  if ((tokenizerSize === undefined && pretrained.modelVocabSize === undefined) || typeof type !== 'string' || !TEXT_TASKS.has(type)) return task;
   const out: Json = { ...task };
-  let next = tokenizerSize;
-  if (type === 'masked_lm' && out.maskTokenId === undefined) out.maskTokenId = next++;
-  if ((PADDED_TASKS.has(type) || padded) && out.padTokenId === undefined) out.padTokenId = next++;
+  let next = tokenizerSize ?? pretrained.modelVocabSize!;
+  if (type === 'masked_lm' && out.maskTokenId === undefined) out.maskTokenId = pretrained.maskTokenId ?? next++;
+  if ((PADDED_TASKS.has(type) || padded) && out.padTokenId === undefined) out.padTokenId = pretrained.padTokenId ?? next++;
   const used = [next, typeof out.maskTokenId === 'number' ? out.maskTokenId + 1 : 0, typeof out.padTokenId === 'number' ? out.padTokenId + 1 : 0];
-  if (out.vocabSize === undefined) out.vocabSize = Math.max(...used);
+  if (out.vocabSize === undefined) out.vocabSize = pretrained.modelVocabSize ?? Math.max(...used);
   return out;
 }
 

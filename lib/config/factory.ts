@@ -16,7 +16,8 @@ import { Trainer } from '../engine/trainer.js';
 import type { Module } from '../nn/module.js';
 import { type TaskSpec, parseTaskSpec } from '../task/spec.js';
 import { buildRunData, defaultTextLabels } from './datasets.js';
-import { deriveTaskInput, placeholderTokenizerSize, variableLength } from './derive.js';
+import { deriveTaskInput, placeholderTokenizerSize, type PretrainedIds, variableLength } from './derive.js';
+import { hfModelVocabSize, specialIdsOf } from './hf-sources.js';
 import { load, resolve } from './load.js';
 import { buildCallbacks, buildLoggers } from './run-callbacks.js';
 import type { RunConfig, RunConfigInput } from './schema.js';
@@ -43,8 +44,8 @@ export interface BuiltRun {
 type Json = Record<string, unknown>;
 
 /** The checked TaskSpec: ids and vocabulary from the tokenizer, and the causal-LM loss matched to next-token labels. */
-export function runTask(config: RunConfig, tokenizerSize: number | undefined): TaskSpec {
-  const input: Json = deriveTaskInput(config.task, tokenizerSize, variableLength(config.data));
+export function runTask(config: RunConfig, tokenizerSize: number | undefined, pretrained: PretrainedIds = {}): TaskSpec {
+  const input: Json = deriveTaskInput(config.task, tokenizerSize, variableLength(config.data), pretrained);
   const train = config.data.train;
   const nextToken = 'text' in train && (train.labels ?? defaultTextLabels(String(input.type))) === 'next-token';
   // Labels already moved one on: the loss must not shift them again (examples/causal-lm.ts).
@@ -103,7 +104,9 @@ export async function buildRun(runConfig: RunConfig | RunConfigInput | string, o
   // The fields and type before the tokenizer exists (the data readers need the field names).
   const draft = parseTaskSpec(deriveTaskInput(config.task, placeholderTokenizerSize(config.data), variableLength(config.data)));
   const data = await buildRunData(config.data, draft);
-  const task = runTask(config, data.tokenizer?.vocabSize);
+  // A Hugging Face tokenizer brings its own [PAD] / [MASK]; a Hugging Face model its vocabulary size.
+  const modelVocabSize = 'hf' in config.model ? hfModelVocabSize(config.model.hf) : undefined;
+  const task = runTask(config, data.tokenizer?.vocabSize, { ...specialIdsOf(data.tokenizer), ...(modelVocabSize !== undefined ? { modelVocabSize } : {}) });
   // Seeds the model's initial weights and the data order (the Trainer's own seeding comes after the model exists).
   seedEverything(config.trainer.seed);
   const model = await buildModel(config.model, task, config.data, data.tokenizer);

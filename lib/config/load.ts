@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { RunConfigError, runConfigIssues, runConfigProblem, type ConfigSource } from './errors.js';
+import { hfPathProblems } from './hf-sources.js';
 import { interpolateDocument, type Environment } from './interpolate.js';
 import { RunConfigVersionError, migrateRunConfig } from './migrate.js';
 import { applyOverrides } from './overrides.js';
@@ -97,7 +98,11 @@ function finish(raw: unknown, source: ConfigSource, baseDir: string, options: Lo
   const parsed = runConfigSchema.safeParse(overridden);
   if (!parsed.success) throw new RunConfigError(source.file, runConfigIssues(parsed.error, overridden, runConfigSchema, located));
   if (options.warn !== false) for (const note of migrated.notes) process.emitWarning(`${source.file}: ${note}`, 'RunConfigMigration');
-  return { config: resolvePaths(parsed.data, baseDir), notes: migrated.notes, file: source.file };
+  const config = resolvePaths(parsed.data, baseDir);
+  // A Hugging Face path that cannot be read is a config error with its line, not a failure halfway through building.
+  const [problem] = hfPathProblems(config);
+  if (problem) throw runConfigProblem(source, problem.field, problem.message, problem.fix, located.lineOf?.(problem.field.split('.')) ?? undefined);
+  return { config, notes: migrated.notes, file: source.file };
 }
 
 /** The 1-based line of the node at `p` in the document (undefined when the path is not in it). */

@@ -31,6 +31,10 @@ export function resolvePaths(config: RunConfig, base: string): RunConfig {
   const resolvedModel: RunConfig['model'] = 'torchscript' in model ? { ...model, torchscript: abs(base, model.torchscript) }
     : 'module' in model ? { ...model, module: modulePath(base, model.module) }
       : 'hf' in model ? { ...model, hf: abs(base, model.hf) } : model;
-  const data = { ...config.data, train: sourcePaths(base, config.data.train), ...(config.data.val ? { val: sourcePaths(base, config.data.val) } : {}) };
+  const tokenizer = config.data.tokenizer;
+  const data = {
+    ...config.data, train: sourcePaths(base, config.data.train), ...(config.data.val ? { val: sourcePaths(base, config.data.val) } : {}),
+    ...(tokenizer && typeof tokenizer === 'object' && 'hf' in tokenizer ? { tokenizer: { hf: abs(base, tokenizer.hf) } } : {}),
+  };
   return { ...config, model: resolvedModel, data };
 }

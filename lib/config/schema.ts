@@ -33,18 +33,31 @@ const zooModel = z.strictObject({ zoo: z.enum(ZOO_NAMES), config: options.defaul
 const torchscriptModel = z.strictObject({ torchscript: filePath });
 /** A JS/TS module whose export (default: `default`) is a factory `(options) => Module | Promise<Module>`. */
 const moduleModel = z.strictObject({ module: filePath, export: z.string().min(1).optional(), options: options.default({}) });
-const hfModel = z.strictObject({ hf: filePath }).superRefine((_v, ctx) => ctx.addIssue({
-  code: 'custom', path: ['hf'], message: 'Hugging Face folders are not yet supported in run configs (they land with part 8, lib/hf)',
-  params: { fix: 'use { zoo, config }, { torchscript: file } or { module: file } for now' },
-}));
+/** LoRA on a `{ hf }` model (nn.lora.apply's options): only the adapters (and modulesToSave) train. */
+const hfLora = z.strictObject({
+  targetModules: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  r: z.int().positive().default(8),
+  alpha: z.number().positive().default(8),
+  dropout: z.number().min(0).lt(1).default(0),
+  /** Modules trained fully and saved with the adapter (PEFT's modules_to_save), e.g. [classifier]. */
+  modulesToSave: z.array(z.string().min(1)).optional(),
+});
+/** A Hugging Face model folder (hf.fromPretrained); the head follows the task unless `architecture` names one. */
+const hfModel = z.strictObject({
+  hf: filePath,
+  architecture: z.string().min(1).optional(),
+  gradientCheckpointing: z.boolean().default(false),
+  lora: hfLora.optional(),
+});
 export const modelSourceSchema = z.union([zooModel, torchscriptModel, moduleModel, hfModel],
   { error: 'expected one of { zoo, config }, { torchscript: file }, { module: file, export?, options? }, { hf: folder }' });
 
 // ---- data
 export const BPE_ENCODINGS = ['r50k_base', 'p50k_base', 'cl100k_base', 'o200k_base'] as const;
 /** 'char': one id per character of the training (and validation) text; 'byte': UTF-8 bytes; { bpe }: OpenAI's vocabularies. */
-export const tokenizerSchema = z.union([z.enum(['char', 'byte']), z.strictObject({ bpe: z.enum(BPE_ENCODINGS) })],
-  { error: "expected 'char', 'byte' or { bpe: 'r50k_base' | 'p50k_base' | 'cl100k_base' | 'o200k_base' }" });
+/** { hf }: a Hugging Face folder's tokenizer.json (or the file itself), with its own special ids (hf.HfTokenizer). */
+export const tokenizerSchema = z.union([z.enum(['char', 'byte']), z.strictObject({ bpe: z.enum(BPE_ENCODINGS) }), z.strictObject({ hf: filePath })],
+  { error: "expected 'char', 'byte', { bpe: 'r50k_base' | 'p50k_base' | 'cl100k_base' | 'o200k_base' } or { hf: <folder or tokenizer.json> }" });
 
 /** JSON lines, one sample per line; `fields` renames keys (file key -> batch field), `tokenize` turns a text field into ids. */
 const jsonlSource = z.strictObject({

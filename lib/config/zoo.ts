@@ -1,5 +1,5 @@
-// Models for a run config: a zoo model built from its name and config, a TorchScript file, or a
-// module exporting a factory `(options, { task, tokenizer }) => Module` (maybe async).
+// Models for a run config: a zoo model built from its name and config, a TorchScript file, a
+// Hugging Face folder (hf-sources.ts), or a module exporting a factory `(options, { task, tokenizer }) => Module` (maybe async).
 import { pathToFileURL } from 'node:url';
 import type { Tokenizer } from '../data/tokenizers.js';
 import { load as loadTorchScript } from '../jit/index.js';
@@ -7,6 +7,7 @@ import { createModel } from '../models/zoo.js';
 import { Module } from '../nn/module.js';
 import type { TaskSpec } from '../task/spec.js';
 import { deriveModelConfig } from './derive.js';
+import { buildHfModel } from './hf-sources.js';
 import type { ModelSource, RunConfig } from './schema.js';
 
 type Json = Record<string, unknown>;
@@ -27,7 +28,7 @@ export function zooModelConfig(model: Extract<ModelSource, { zoo: string }>, tas
 export async function buildModel(model: ModelSource, task: TaskSpec, data: RunConfig['data'], tokenizer: Tokenizer | undefined): Promise<Module> {
   if ('zoo' in model) return createModel(model.zoo, zooModelConfig(model, task, data));
   if ('torchscript' in model) return loadTorchScript(model.torchscript);
-  if ('hf' in model) throw new RunModelError('model.hf', 'Hugging Face folders are not yet supported (they land with part 8, lib/hf)');
+  if ('hf' in model) return buildHfModel(model, task);
   const name = model.export ?? 'default';
   let mod: Json;
   try {

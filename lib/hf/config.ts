@@ -86,6 +86,41 @@ export function numLabelsOf(config: { num_labels?: number; id2label?: Record<str
   return 2;
 }
 
+/** The rotary scalings lib/hf computes as transformers 5 does (modeling_rope_utils.py). */
+export const ROPE_TYPES = ['default', 'linear', 'dynamic', 'llama3', 'yarn'] as const;
+const ropeType = z.enum(ROPE_TYPES, {
+  error: (issue) => `rotary scaling ${JSON.stringify(issue.input)} is not implemented (lib/hf computes ${ROPE_TYPES.join(', ')}); use a model with one of those, or fine-tune it in Python`,
+});
+/** What each rope_type needs besides rope_theta (transformers' _validate_<type>_rope_parameters). */
+const ROPE_REQUIRED: Record<string, string[]> = { linear: ['factor'], dynamic: ['factor'], llama3: ['factor', 'low_freq_factor', 'high_freq_factor'], yarn: [] };
+
+/** rope_parameters (transformers 5) or rope_scaling (4.x): the type (`rope_type`, or `type` in old files) and its numbers. */
+export const ropeParametersSchema = z.looseObject({
+  rope_type: ropeType.optional(),
+  type: ropeType.optional(),
+  rope_theta: z.number().positive().optional(),
+  factor: z.number().positive().optional(),
+  low_freq_factor: z.number().positive().optional(),
+  high_freq_factor: z.number().positive().optional(),
+  original_max_position_embeddings: positiveInt().optional(),
+  attention_factor: z.number().positive().optional(),
+  beta_fast: z.number().positive().optional(),
+  beta_slow: z.number().positive().optional(),
+  mscale: z.number().optional(),
+  mscale_all_dim: z.number().optional(),
+  truncate: z.boolean().optional(),
+  partial_rotary_factor: z.literal(1, { message: 'lib/hf rotates the whole head (partial_rotary_factor 1) only' }).optional(),
+}).superRefine((r, ctx) => {
+  const type = r.rope_type ?? r.type ?? 'default';
+  for (const key of ROPE_REQUIRED[type] ?? []) {
+    if ((r as Record<string, unknown>)[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `rope_type '${type}' needs ${key} (transformers requires it too)` });
+  }
+  if (type === 'llama3' && r.low_freq_factor !== undefined && r.high_freq_factor !== undefined && r.high_freq_factor <= r.low_freq_factor) {
+    ctx.addIssue({ code: 'custom', path: ['high_freq_factor'], message: `must be greater than low_freq_factor (${r.low_freq_factor})` });
+  }
+});
+export type RopeParameters = z.output<typeof ropeParametersSchema>;
+
 export const llamaConfigSchema = z.looseObject({
   model_type: z.literal('llama').optional(),
   vocab_size: positiveInt(),
@@ -105,12 +140,9 @@ export const llamaConfigSchema = z.looseObject({
   attention_dropout: probability().default(0),
   pretraining_tp: z.literal(1, { message: 'lib/hf builds Llama with pretraining_tp: 1 only (it changes no weights; set it to 1)' }).default(1),
   // transformers 5 keeps rotary settings in rope_parameters; 4.x in rope_theta and rope_scaling.
-  rope_parameters: z.looseObject({
-    rope_type: z.literal('default', { message: "lib/hf implements the default rotary embedding only (rope_type 'default'); llama3/linear/dynamic/yarn scaling is not built yet" }).default('default'),
-    rope_theta: z.number().positive().default(10000),
-  }).nullable().optional(),
+  rope_parameters: ropeParametersSchema.nullable().optional(),
   rope_theta: z.number().positive().optional(),
-  rope_scaling: z.null({ message: 'lib/hf implements unscaled rotary embeddings only; rope_scaling must be null' }).optional(),
+  rope_scaling: ropeParametersSchema.nullable().optional(),
 }).superRefine((c, ctx) => {
   const kv = c.num_key_value_heads ?? c.num_attention_heads;
   if (c.num_attention_heads % kv !== 0) ctx.addIssue({ code: 'custom', path: ['num_key_value_heads'], message: `must divide num_attention_heads (${c.num_attention_heads}), got ${kv}` });

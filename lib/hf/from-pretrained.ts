@@ -7,7 +7,7 @@ import { type DType } from '../core/dtype.js';
 import { type Tensor } from '../core/tensor.js';
 import { parseOrThrow } from '../core/validation.js';
 import { HfConfigError } from './config.js';
-import { type PretrainedModel } from './models/common.js';
+import { type PretrainedModel, setGradientCheckpointing } from './models/common.js';
 import { ARCHITECTURES, resolveArchitecture } from './models/registry.js';
 import { HfTokenizer } from './tokenizer.js';
 import { alignKeys, readFolderWeights } from './weights.js';
@@ -20,6 +20,7 @@ const optionsSchema = z.strictObject({
   device: z.string().optional(),
   tokenizer: z.boolean().optional(),
   warnMissing: z.boolean().optional(),
+  gradientCheckpointing: z.boolean().optional(),
 });
 
 export interface FromPretrainedOptions {
@@ -40,6 +41,8 @@ export interface FromPretrainedOptions {
   tokenizer?: boolean;
   /** Print a warning naming weights the checkpoint lacks (a new head). Default true. */
   warnMissing?: boolean;
+  /** Recompute each transformer block's activations in backward (model.gradientCheckpointingEnable()). Default false. */
+  gradientCheckpointing?: boolean;
 }
 
 export interface Pretrained<M extends PretrainedModel = PretrainedModel> {
@@ -106,6 +109,7 @@ export async function fromPretrained<M extends PretrainedModel = PretrainedModel
   if (result.missingKeys.length && o.warnMissing !== false) {
     console.warn(`hf.fromPretrained: ${name} weights not in ${dir} were newly initialised (train them before use): ${result.missingKeys.join(', ')}`);
   }
+  if (o.gradientCheckpointing) setGradientCheckpointing(model, true);
   if (o.dtype && o.dtype !== 'float32') model.to(o.dtype);
   if (o.device && o.device !== 'cpu') model.to(o.device);
   const tokenizer = o.tokenizer !== false && existsSync(path.join(dir, 'tokenizer.json')) ? HfTokenizer.fromFolder(dir) : null;

@@ -5,6 +5,6 @@ export { fromPretrained, supportedArchitectures, type FromPretrainedOptions, typ
 export { savePretrained, type SavePretrainedOptions } from './save-pretrained.js';
 export { HfTokenizer, type HfTokenizerFiles, type HfEncodeOptions } from './tokenizer.js';
 export { ChatTemplate, ChatTemplateError, type ChatTurn, type ChatTemplateOptions } from './chat-template.js';
-export { HfConfigError, bertConfigSchema, gpt2ConfigSchema, llamaConfigSchema, type BertHfConfig, type Gpt2HfConfig, type LlamaHfConfig } from './config.js';
-export { type HfInputs, type PretrainedModel, Conv1D, isPretrainedModel } from './models/common.js';
+export { HfConfigError, bertConfigSchema, gpt2ConfigSchema, llamaConfigSchema, ROPE_TYPES, type BertHfConfig, type Gpt2HfConfig, type LlamaHfConfig, type RopeParameters } from './config.js';
+export { type HfInputs, type PretrainedModel, Conv1D, isPretrainedModel, HfPretrainedModule } from './models/common.js';
 export * as models from './models/index.js';

@@ -1,7 +1,8 @@
 // LoRA adapters in PEFT's folder format: adapter_config.json (peft_type 'LORA', r, lora_alpha,
 // lora_dropout, target_modules, ...) and adapter_model.safetensors, whose keys are
 // 'base_model.model.<module path>.lora_A.weight' / '.lora_B.weight' (PEFT drops the adapter
-// name 'default' when saving). peft's PeftModel.from_pretrained(base, dir) loads what
+// name 'default' when saving), and for modules_to_save 'base_model.model.<module path>.<param>'
+// (the trained copy; PEFT drops 'modules_to_save.default'). peft's PeftModel.from_pretrained(base, dir) loads what
 // saveAdapter writes; loadAdapter loads what peft's save_pretrained writes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { type Module } from './module.js';
 import { ADAPTER_NAME, type LoraLinear } from './lora-linear.js';
 import { Dropout } from './layers/activation.js';
 import { type LoraSummary, type TargetModules, apply, isTarget, loraLayers, requireModule } from './lora-apply.js';
+import { matchModulesToSave, modulesToSaveLayers } from './lora-modules-to-save.js';
 
 export const CONFIG_FILE = 'adapter_config.json';
 export const WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -52,7 +54,7 @@ const configSchema = z.looseObject({
   fan_in_fan_out: z.boolean().default(false),
   rank_pattern: z.record(z.string(), z.unknown()).refine((v) => Object.keys(v).length === 0, 'per-layer ranks (rank_pattern) are not supported').optional(),
   alpha_pattern: z.record(z.string(), z.unknown()).refine((v) => Object.keys(v).length === 0, 'per-layer alphas (alpha_pattern) are not supported').optional(),
-  modules_to_save: z.array(z.string()).max(0, 'modules_to_save (fully trained extra modules) is not supported').nullable().optional(),
+  modules_to_save: z.array(z.string().min(1)).nullable().optional(),
   layers_to_transform: z.null().optional(),
   task_type: z.string().nullable().optional(),
   base_model_name_or_path: z.string().nullable().optional(),
@@ -90,16 +92,22 @@ export function saveAdapter(model: Module, dir: string, options: SaveAdapterOpti
   // Exact module paths always match in PEFT (`key in target_modules`), whatever names or
   // patterns the adapters were applied with.
   const targets = layers.map(([name]) => name);
+  const saved = modulesToSaveLayers(model);
   const config = {
     peft_type: 'LORA', task_type: o.taskType, base_model_name_or_path: o.baseModelNameOrPath, revision: null,
     r, lora_alpha: alpha, lora_dropout: dropout, target_modules: targets, bias: 'none', use_rslora: useRslora, use_dora: false,
-    fan_in_fan_out: o.fanInFanOut ?? layers.some(([, l]) => l.fanInFanOut), init_lora_weights: true, inference_mode: true, modules_to_save: null,
+    fan_in_fan_out: o.fanInFanOut ?? layers.some(([, l]) => l.fanInFanOut), init_lora_weights: true, inference_mode: true,
+    modules_to_save: saved.length ? saved.map(([name]) => name) : null,
     layers_to_transform: null, layers_pattern: null, rank_pattern: {}, alpha_pattern: {}, lora_bias: false,
   };
   const tensors: Record<string, Tensor> = {};
   for (const [name, l] of layers) {
     tensors[`${PREFIX}${name}.lora_A.weight`] = l.a.weight.detach();
     tensors[`${PREFIX}${name}.lora_B.weight`] = l.b.weight.detach();
+  }
+  // modules_to_save: the trained copy's tensors under the module's own path (PEFT drops 'modules_to_save.default').
+  for (const [name, w] of saved) {
+    for (const [key, t] of Object.entries(w.trained.stateDict())) tensors[`${PREFIX}${name}.${key}`] = t.detach();
   }
   mkdirSync(dir, { recursive: true });
   saveSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { format: 'pt' });
@@ -141,34 +149,45 @@ export function loadAdapter(model: Module, dir: string): LoraSummary {
   let layers = loraLayers(model);
   let summary: LoraSummary;
   if (layers.length === 0) {
-    summary = apply(model, { targetModules: targets, r: config.r, alpha: config.lora_alpha, dropout: config.lora_dropout, useRslora: config.use_rslora });
+    // PEFT lists SEQ_CLS heads ('classifier', 'score') whether or not the model has them: only names that match count.
+    const modulesToSave = [...new Set(config.modules_to_save ?? [])].filter((n) => matchModulesToSave(model, [n], where, true).length > 0);
+    summary = apply(model, { targetModules: targets, r: config.r, alpha: config.lora_alpha, dropout: config.lora_dropout, useRslora: config.use_rslora, modulesToSave });
     layers = loraLayers(model);
   } else {
     const off = layers.filter(([name]) => !isTarget(name, targets)).map(([n]) => n);
     if (off.length) throw new RangeError(`${where}: the model already has LoRA layers that the adapter does not target (${off.join(', ')}); load into a model without adapters`);
     const total = model.numParameters(), trainable = model.numParameters({ trainableOnly: true });
-    summary = { trainable, total, percent: total ? (100 * trainable) / total : 0, targets: layers.map(([n]) => n) };
+    summary = { trainable, total, percent: total ? (100 * trainable) / total : 0, targets: layers.map(([n]) => n), modulesToSave: modulesToSaveLayers(model).map(([n]) => n) };
   }
+  const saved = modulesToSaveLayers(model);
   const tensors = loadSafetensors(weightsFile);
   try {
     const state: Record<string, Tensor> = {};
     const unknown: string[] = [];
+    const savedExpected: string[] = [];
+    for (const [name, w] of saved) for (const k of Object.keys(w.trained.stateDict())) savedExpected.push(`${name}.modules_to_save.${ADAPTER_NAME}.${k}`);
     for (const [key, t] of Object.entries(tensors)) {
       const m = /^(?:base_model\.model\.)?(.+)\.(lora_A|lora_B)(?:\.[^.]+)?\.weight$/.exec(key);
+      const bare = key.replace(/^base_model\.model\./, '');
+      const owner = saved.find(([name]) => bare.startsWith(`${name}.`));
+      if (owner) {
+        state[`${owner[0]}.modules_to_save.${ADAPTER_NAME}.${bare.slice(owner[0].length + 1)}`] = t;
+        continue;
+      }
       if (!m) {
         unknown.push(key);
         continue;
       }
       state[`${m[1]}.${m[2]}.${ADAPTER_NAME}.weight`] = t;
     }
-    const expected = layers.flatMap(([n]) => [`${n}.lora_A.${ADAPTER_NAME}.weight`, `${n}.lora_B.${ADAPTER_NAME}.weight`]);
+    const expected = [...layers.flatMap(([n]) => [`${n}.lora_A.${ADAPTER_NAME}.weight`, `${n}.lora_B.${ADAPTER_NAME}.weight`]), ...savedExpected];
     const missing = expected.filter((k) => !(k in state));
     const extra = Object.keys(state).filter((k) => !expected.includes(k));
     if (unknown.length || missing.length || extra.length) {
       throw new RangeError(`${where}: ${weightsFile} does not fit the model's LoRA layers:` +
         (missing.length ? `\n  missing: ${missing.join(', ')}` : '') +
         (extra.length ? `\n  no such LoRA layer: ${extra.join(', ')}` : '') +
-        (unknown.length ? `\n  not LoRA weights (DoRA, embeddings and modules_to_save are not supported): ${unknown.join(', ')}` : ''));
+        (unknown.length ? `\n  neither LoRA weights nor modules_to_save (DoRA and embedding adapters are not supported): ${unknown.join(', ')}` : ''));
     }
     model.loadStateDict(state, { strict: false });
   } finally {

@@ -8,6 +8,7 @@ import { Module } from './module.js';
 import { Linear } from './layers/linear.js';
 import { MultiheadAttention } from './layers/attention.js';
 import { type LoraBase, LoraLinear, isConv1D } from './lora-linear.js';
+import { ModulesToSaveWrapper, matchModulesToSave, modulesToSaveLayers, wrapModulesToSave } from './lora-modules-to-save.js';
 
 
 /**
@@ -30,6 +31,11 @@ export interface LoraOptions {
   bias?: 'none';
   /** Scale by alpha / sqrt(r) (PEFT's use_rslora). Default false. */
   useRslora?: boolean;
+  /**
+   * Modules trained fully and saved with the adapter (PEFT's modules_to_save), such as a new
+   * classification head: ['classifier']. A name selects the modules whose path ends with it.
+   */
+  modulesToSave?: string[];
 }
 
 export interface LoraSummary {
@@ -40,6 +46,8 @@ export interface LoraSummary {
   percent: number;
   /** The dotted paths of the layers that got an adapter. */
   targets: string[];
+  /** The dotted paths of the modules trained fully (modulesToSave). */
+  modulesToSave: string[];
 }
 
 const targetSchema = z.union([z.string().min(1), z.instanceof(RegExp)]);
@@ -50,6 +58,7 @@ const optionsSchema = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0),
   bias: z.literal('none').default('none'),
   useRslora: z.boolean().default(false),
+  modulesToSave: z.array(z.string().min(1)).default([]),
 });
 
 export type ResolvedLoraOptions = z.output<typeof optionsSchema>;
@@ -152,6 +161,7 @@ export function apply(model: Module, options: LoraOptions): LoraSummary {
       throw new RangeError(`nn.lora.apply: target '${name}' is MultiheadAttention's out_proj, whose weight the attention reads directly (as PyTorch's does), so an adapter there would be ignored; target the MLP's Linear layers, or a model with separate q/k/v/o Linear layers (hf.fromPretrained)`);
     }
   }
+  const toSave = matchModulesToSave(model, o.modulesToSave, 'nn.lora.apply');
   model.requiresGrad_(false);
   for (const [, m] of matched) {
     const lora = new LoraLinear(m as LoraBase, { r: o.r, alpha: o.alpha, dropout: o.dropout, useRslora: o.useRslora });
@@ -159,7 +169,8 @@ export function apply(model: Module, options: LoraOptions): LoraSummary {
     lora.modules().forEach((x) => (x.training = m.training));
     replaceChild(parents.get(m)!, m, lora);
   }
-  return { ...countParameters(model), targets: matched.map(([n]) => n) };
+  wrapModulesToSave(model, toSave, replaceChild);
+  return { ...countParameters(model), targets: matched.map(([n]) => n), modulesToSave: modulesToSaveLayers(model).map(([n]) => n) };
 }
 
 function requireLora(model: Module, where: string): [string, LoraLinear][] {
@@ -177,11 +188,15 @@ export function unmerge(model: Module): void {
   for (const [, l] of requireLora(model, 'nn.lora.unmerge')) l.unmerge();
 }
 
-/** Puts the base Linear layers back (undoing apply; merged updates stay in the weights). */
+/**
+ * Puts the base Linear layers back (undoing apply; merged updates stay in the weights) and the
+ * trained copies of modulesToSave in place of their wrappers (as PEFT's unload).
+ */
 export function unload(model: Module): void {
   const layers = requireLora(model, 'nn.lora.unload');
   const parents = parentsByChild(model);
   for (const [, l] of layers) replaceChild(parents.get(l)!, l, l.baseLayer);
+  for (const [, w] of modulesToSaveLayers(model)) replaceChild(parents.get(w)!, w, (w as ModulesToSaveWrapper).trained);
 }
 
 /** merge, then unload: a plain model with the adapters folded into its weights (PEFT's merge_and_unload). */

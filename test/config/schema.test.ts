@@ -69,8 +69,8 @@ describe('run config schema', () => {
     expect(problems({ ...FAMILY_CONFIGS.causalLm!, model: 'gpt' })).toMatch(/model: expected one of \{ zoo, config \}, \{ torchscript: file \}/);
   });
 
-  it('refuses Hugging Face folders until part 8, saying what to use instead', () => {
-    expect(problems({ ...FAMILY_CONFIGS.causalLm!, model: { hf: './gpt2' } })).toMatch(/model\.hf: Hugging Face folders are not yet supported.*part 8.*fix: use \{ zoo, config \}/);
+  it('checks a Hugging Face folder exists, naming the field, the path and the fix (test/config/hf-run.test.ts builds them)', () => {
+    expect(problems({ ...FAMILY_CONFIGS.causalLm!, model: { hf: './gpt2' } })).toMatch(/model\.hf: \S*gpt2 does not exist; fix: give the path of a Hugging Face model folder/);
   });
 
   it('checks the task as a TaskSpec and loggers and callbacks by their options', () => {

@@ -35,7 +35,9 @@ describe('hf errors', () => {
     await expect(hf.fromPretrained(folder({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }))).rejects.toThrow(/MistralForCausalLM.*not an architecture lib\/hf builds/s);
     const llama = { model_type: 'llama', vocab_size: 10, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 4 };
     await expect(hf.fromPretrained(folder({ ...llama, num_key_value_heads: 3 }))).rejects.toThrow(/num_key_value_heads.*must divide num_attention_heads \(4\), got 3/s);
-    await expect(hf.fromPretrained(folder({ ...llama, rope_parameters: { rope_type: 'llama3', rope_theta: 5e5 } }))).rejects.toThrow(/rope_parameters\.rope_type.*default rotary embedding only/s);
+    await expect(hf.fromPretrained(folder({ ...llama, rope_parameters: { rope_type: 'longrope', rope_theta: 5e5 } }))).rejects.toThrow(/rope_parameters\.rope_type.*"longrope" is not implemented.*default, linear, dynamic, llama3, yarn/s);
+    await expect(hf.fromPretrained(folder({ ...llama, rope_scaling: { type: 'su', factor: 2 } }))).rejects.toThrow(/rope_scaling\.type.*"su" is not implemented/s);
+    await expect(hf.fromPretrained(folder({ ...llama, rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8 } }))).rejects.toThrow(/rope_parameters\.low_freq_factor.*rope_type 'llama3' needs low_freq_factor/s);
     await expect(hf.fromPretrained(folder({ ...TINY_BERT, architectures: ['GPT2LMHeadModel'] }))).rejects.toThrow(/model_type.*"bert".*gpt2/s);
     await expect(hf.fromPretrained(folder({ model_type: 't5' }))).rejects.toThrow(/names no architecture/);
     await expect(hf.fromPretrained(folder('{ "vocab_size": 3,'))).rejects.toThrow(/not valid JSON/);

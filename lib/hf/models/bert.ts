@@ -13,7 +13,8 @@ import { LayerNorm } from '../../nn/layers/normalization.js';
 import * as F from '../../nn/functional.js';
 import { lookup } from '../../models/inputs.js';
 import { type BertHfConfig, numLabelsOf } from '../config.js';
-import { activation, checkInputs, type HfInputs, initHead, paddingMask, type PretrainedModel } from './common.js';
+import { checkpoint } from '../../nn/checkpoint.js';
+import { activation, checkInputs, type CheckpointableStack, type HfInputs, HfPretrainedModule, initHead, paddingMask, type PretrainedModel } from './common.js';
 
 export class BertEmbeddings extends Module {
   declare wordEmbeddings: Embedding;
@@ -140,8 +141,10 @@ export class BertLayer extends Module {
   }
 }
 
-export class BertEncoder extends Module {
+export class BertEncoder extends Module implements CheckpointableStack {
   declare layer: ModuleList;
+  readonly supportsGradientCheckpointing = true;
+  gradientCheckpointing = false;
 
   constructor(config: BertHfConfig) {
     super();
@@ -149,8 +152,14 @@ export class BertEncoder extends Module {
   }
 
   forward(hidden: Tensor, mask: Tensor | null): Tensor {
+    const recompute = this.gradientCheckpointing && this.training;
     let x = hidden;
-    for (const layer of this.layer.children() as BertLayer[]) x = layer.forward(x, mask);
+    for (const layer of this.layer.children() as BertLayer[]) {
+      // The mask is an input of the checkpoint so that it lives until the recomputation in backward.
+      x = !recompute ? layer.forward(x, mask)
+        : mask ? checkpoint((h, m) => layer.forward(h, m), [x, mask])
+        : checkpoint((h) => layer.forward(h, null), [x]);
+    }
     return x;
   }
 }
@@ -176,7 +185,7 @@ export interface BertModelOutput {
 }
 
 /** transformers' BertModel: embeddings, encoder.layer.N, and (by default) the pooler. */
-export class BertModel extends Module implements PretrainedModel {
+export class BertModel extends HfPretrainedModule implements PretrainedModel {
   readonly architecture = 'BertModel';
   readonly tiedWeights = {};
   readonly basePrefix = '';
@@ -205,7 +214,7 @@ export class BertModel extends Module implements PretrainedModel {
 }
 
 /** transformers' BertForSequenceClassification: bert (with pooler), dropout, classifier -> logits [B, num_labels]. */
-export class BertForSequenceClassification extends Module implements PretrainedModel {
+export class BertForSequenceClassification extends HfPretrainedModule implements PretrainedModel {
   readonly architecture = 'BertForSequenceClassification';
   readonly tiedWeights = {};
   readonly basePrefix = 'bert';
@@ -292,7 +301,7 @@ class BertOnlyMLMHead extends Module {
 }
 
 /** transformers' BertForMaskedLM: bert (no pooler) and cls.predictions -> logits [B, T, vocab_size]. */
-export class BertForMaskedLM extends Module implements PretrainedModel {
+export class BertForMaskedLM extends HfPretrainedModule implements PretrainedModel {
   readonly architecture = 'BertForMaskedLM';
   readonly tiedWeights = { 'cls.predictions.decoder.weight': 'bert.embeddings.word_embeddings.weight', 'cls.predictions.decoder.bias': 'cls.predictions.bias' };
   readonly basePrefix = 'bert';

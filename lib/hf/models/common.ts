@@ -117,3 +117,53 @@ export function initHead(module: Module, std: number): void {
     } else if (m instanceof Embedding) init.normal_(m.weight, 0, std);
   }
 }
+
+/**
+ * A stack of transformer blocks that can recompute each block in backward instead of storing its
+ * activations (transformers' supports_gradient_checkpointing: BertEncoder, GPT2Model, LlamaModel).
+ */
+export interface CheckpointableStack {
+  readonly supportsGradientCheckpointing: true;
+  /** Recompute each block's activations in backward while training. */
+  gradientCheckpointing: boolean;
+}
+
+const isCheckpointableStack = (m: unknown): m is CheckpointableStack => (m as Partial<CheckpointableStack>).supportsGradientCheckpointing === true;
+
+/** Turns activation checkpointing on or off in every block stack of a model; returns how many stacks it set. */
+export function setGradientCheckpointing(model: Module, enabled: boolean): number {
+  let stacks = 0;
+  for (const m of model.modules()) {
+    if (isCheckpointableStack(m)) {
+      m.gradientCheckpointing = enabled;
+      stacks++;
+    }
+  }
+  return stacks;
+}
+
+/** Whether any block stack of the model recomputes its activations in backward. */
+export function isGradientCheckpointing(model: Module): boolean {
+  return model.modules().some((m) => isCheckpointableStack(m) && m.gradientCheckpointing);
+}
+
+/**
+ * The base of lib/hf's model classes: transformers' gradient_checkpointing_enable() /
+ * gradient_checkpointing_disable() / is_gradient_checkpointing, camelCased.
+ */
+export abstract class HfPretrainedModule extends Module {
+  /** Recompute each transformer block's activations in backward (nn.checkpoint) while training: less memory, about one more forward per step. */
+  gradientCheckpointingEnable(): this {
+    setGradientCheckpointing(this, true);
+    return this;
+  }
+
+  gradientCheckpointingDisable(): this {
+    setGradientCheckpointing(this, false);
+    return this;
+  }
+
+  get isGradientCheckpointing(): boolean {
+    return isGradientCheckpointing(this);
+  }
+}

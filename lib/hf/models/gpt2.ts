@@ -13,7 +13,8 @@ import * as F from '../../nn/functional.js';
 import * as init from '../../nn/init.js';
 import { lookup } from '../../models/inputs.js';
 import { type Gpt2HfConfig } from '../config.js';
-import { activation, causalMask, checkInputs, Conv1D, dtypeMin, type HfInputs, paddingMask, type PretrainedModel } from './common.js';
+import { checkpoint } from '../../nn/checkpoint.js';
+import { activation, causalMask, checkInputs, type CheckpointableStack, Conv1D, dtypeMin, type HfInputs, HfPretrainedModule, paddingMask, type PretrainedModel } from './common.js';
 
 export class GPT2Attention extends Module {
   declare cAttn: Conv1D;
@@ -86,10 +87,13 @@ export class GPT2Block extends Module {
 }
 
 /** transformers' GPT2Model: wte, wpe, drop, h.N, ln_f -> the last hidden states [B, T, n_embd]. */
-export class GPT2Model extends Module implements PretrainedModel {
+export class GPT2Model extends HfPretrainedModule implements PretrainedModel, CheckpointableStack {
   readonly architecture = 'GPT2Model';
   readonly tiedWeights = {};
   readonly basePrefix = '';
+  readonly supportsGradientCheckpointing = true;
+  /** Recompute each block's activations in backward while training (gradientCheckpointingEnable()). */
+  gradientCheckpointing = false;
   declare wte: Embedding;
   declare wpe: Embedding;
   declare drop: Dropout;
@@ -120,13 +124,19 @@ export class GPT2Model extends Module implements PretrainedModel {
     let x = this.drop.forward(tokens.add(this.wpe.forward(arange(t, { device: ids.device }))));
     // causal + padding can sum to twice dtype min (-inf in float32): clamped, as transformers' masks stay finite.
     const additive = mask ? causalMask(t, x.dtype, ids.device).add(paddingMask(mask, x.dtype)).clampMin(dtypeMin(x.dtype)) : null;
-    for (const block of this.h.children() as GPT2Block[]) x = block.forward(x, additive);
+    const recompute = this.gradientCheckpointing && this.training;
+    for (const block of this.h.children() as GPT2Block[]) {
+      // The mask is an input of the checkpoint so that it lives until the recomputation in backward.
+      x = !recompute ? block.forward(x, additive)
+        : additive ? checkpoint((h, m) => block.forward(h, m), [x, additive])
+        : checkpoint((h) => block.forward(h, null), [x]);
+    }
     return this.lnF.forward(x);
   }
 }
 
 /** transformers' GPT2LMHeadModel: transformer (GPT2Model) and lm_head tied to wte -> logits [B, T, vocab_size]. */
-export class GPT2LMHeadModel extends Module implements PretrainedModel {
+export class GPT2LMHeadModel extends HfPretrainedModule implements PretrainedModel {
   readonly architecture = 'GPT2LMHeadModel';
   readonly basePrefix = 'transformer';
   declare transformer: GPT2Model;

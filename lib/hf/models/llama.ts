@@ -1,7 +1,6 @@
 // The Llama family as transformers lays it out (LlamaModel under `model`, LlamaForCausalLM's
-// lm_head, tied or not): RMSNorm, rotary position embeddings (rotate_half form), SwiGLU MLP and
+// lm_head, tied or not): RMSNorm, rotary position embeddings (rotate_half form; scalings in rope.ts), SwiGLU MLP and
 // grouped-query attention (key/value heads shared by groups of query heads).
-import { arange } from '../../core/creation.js';
 import { cat } from '../../core/functions.js';
 import { type Tensor } from '../../core/tensor.js';
 import { Module } from '../../nn/module.js';
@@ -12,24 +11,16 @@ import { RMSNorm } from '../../nn/layers/normalization.js';
 import * as F from '../../nn/functional.js';
 import { lookup } from '../../models/inputs.js';
 import { type LlamaHfConfig } from '../config.js';
-import { activation, causalMask, checkInputs, dtypeMin, type HfInputs, initHead, paddingMask, type PretrainedModel } from './common.js';
+import { checkpoint } from '../../nn/checkpoint.js';
+import { rotaryEmbedding } from './rope.js';
+import { activation, causalMask, checkInputs, type CheckpointableStack, dtypeMin, type HfInputs, HfPretrainedModule, initHead, paddingMask, type PretrainedModel } from './common.js';
 
 const headDimOf = (c: LlamaHfConfig): number => c.head_dim ?? c.hidden_size / c.num_attention_heads;
-const ropeThetaOf = (c: LlamaHfConfig): number => c.rope_parameters?.rope_theta ?? c.rope_theta ?? 10000;
 
 /** cat(-x2, x1) over the halves of the last dim (transformers' rotate_half). */
 function rotateHalf(x: Tensor): Tensor {
   const half = x.shape[x.ndim - 1]! / 2;
   return cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
-}
-
-/** cos and sin [T, headDim] of the default rotary embedding, in float32 as transformers computes them. */
-function rotary(t: number, headDim: number, theta: number, device: string): { cos: Tensor; sin: Tensor } {
-  const exponents = arange(0, headDim, 2, { dtype: 'int64', device }).to({ dtype: 'float32' }).div(headDim);
-  const invFreq = exponents.rpow(theta).reciprocal();
-  const freqs = arange(t, { dtype: 'int64', device }).to({ dtype: 'float32' }).outer(invFreq);
-  const emb = cat([freqs, freqs], -1);
-  return { cos: emb.cos(), sin: emb.sin() };
 }
 
 export class LlamaAttention extends Module {
@@ -116,10 +107,13 @@ export class LlamaDecoderLayer extends Module {
 }
 
 /** transformers' LlamaModel: embed_tokens, layers.N, norm -> the last hidden states [B, T, hidden_size]. */
-export class LlamaModel extends Module implements PretrainedModel {
+export class LlamaModel extends HfPretrainedModule implements PretrainedModel, CheckpointableStack {
   readonly architecture = 'LlamaModel';
   readonly tiedWeights = {};
   readonly basePrefix = '';
+  readonly supportsGradientCheckpointing = true;
+  /** Recompute each block's activations in backward while training (gradientCheckpointingEnable()). */
+  gradientCheckpointing = false;
   declare embedTokens: Embedding;
   declare layers: ModuleList;
   declare norm: RMSNorm;
@@ -142,15 +136,21 @@ export class LlamaModel extends Module implements PretrainedModel {
     const { ids, mask } = checkInputs(`${this.architecture}.forward`, inputIds, inputs, this.config.max_position_embeddings);
     const t = ids.shape[1];
     let x = lookup(this.embedTokens, ids, 'LlamaModel', 'inputIds', 'vocab_size');
-    const rope = rotary(t, headDimOf(this.config), ropeThetaOf(this.config), ids.device);
+    const rope = rotaryEmbedding(t, headDimOf(this.config), this.config, ids.device);
     const additive = mask ? causalMask(t, x.dtype, ids.device).add(paddingMask(mask, x.dtype)).clampMin(dtypeMin(x.dtype)) : null;
-    for (const layer of this.layers.children() as LlamaDecoderLayer[]) x = layer.forward(x, rope, additive);
+    const recompute = this.gradientCheckpointing && this.training;
+    for (const layer of this.layers.children() as LlamaDecoderLayer[]) {
+      // cos, sin and the mask are inputs of the checkpoint so that they live until the recomputation in backward.
+      x = !recompute ? layer.forward(x, rope, additive)
+        : additive ? checkpoint((h, cos, sin, m) => layer.forward(h, { cos, sin }, m), [x, rope.cos, rope.sin, additive])
+        : checkpoint((h, cos, sin) => layer.forward(h, { cos, sin }, null), [x, rope.cos, rope.sin]);
+    }
     return this.norm.forward(x);
   }
 }
 
 /** transformers' LlamaForCausalLM: model (LlamaModel) and lm_head (tied to embed_tokens when tie_word_embeddings). */
-export class LlamaForCausalLM extends Module implements PretrainedModel {
+export class LlamaForCausalLM extends HfPretrainedModule implements PretrainedModel {
   readonly architecture = 'LlamaForCausalLM';
   readonly basePrefix = 'model';
   declare model: LlamaModel;
