@@ -34,3 +34,4 @@ export { getTrainer, createTrainerForModelType, TrainingConfigBuilder } from './
 export { startProgress, Progress, type ProgressOptions, type ProgressStream } from './progress/index.js';
 export * as distributed from './distributed/index.js';
 export * as hf from './hf/index.js';
+export * as bench from './bench/index.js';

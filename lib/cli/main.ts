@@ -123,13 +123,20 @@ Each output line: { "index": n, "id"?: ..., "prediction"?: class, "probabilities
     });
 
   program.command('bench')
-    .description('Run the benchmarks (ops, optim, models, train, checkpoint) against PyTorch.')
-    .argument('[which...]', 'ops | optim | models | train | checkpoint (default: ops optim models train)')
-    .option('--list', 'print where the benchmark scripts are and exit')
-    .addHelpText('after', examples('torchtrain bench ops', 'torchtrain bench --list'))
-    .action(async (which: string[], o: { list?: boolean }) => {
-      const { runBench } = await import('./commands-tools.js');
-      setExitCode(await runBench({ which, list: o.list ?? false }));
+    .description('Benchmark named workloads against PyTorch on the same libtorch (and nanoGPT) in interleaved rounds: a table, JSON and an HTML report.')
+    .argument('[workloads...]', 'workload names (default: the default set; --list names them all)')
+    .option('-r, --rounds <n>', 'interleaved rounds per workload', positiveInt, 5)
+    .option('-t, --threads <n>', 'intra-op threads on every side (default: torchtrain\'s current count)', positiveInt)
+    .option('--steps <n>', 'steps timed per round (default: each workload\'s own)', positiveInt)
+    .option('-o, --out <dir>', 'where bench.json, bench.md and bench.html go', 'bench-results')
+    .option('-c, --config <file>', 'a run config for the config workload')
+    .addOption(new Option('--device <device>', 'where the models run').choices(['auto', 'cpu', 'cuda']).default('auto'))
+    .option('--json', 'print the report as JSON instead of the table')
+    .option('--list', 'list the workloads and exit')
+    .addHelpText('after', examples('torchtrain bench', 'torchtrain bench gpt-mini memory --rounds 9 --threads 1', 'torchtrain bench nanogpt', 'torchtrain bench config --config run.yaml', 'torchtrain bench --list'))
+    .action(async (workloads: string[], o: { rounds: number; threads?: number; steps?: number; out: string; config?: string; device: 'auto' | 'cpu' | 'cuda'; json?: boolean; list?: boolean }) => {
+      const { runBenchCommand } = await import('./commands-bench.js');
+      setExitCode(await runBenchCommand({ workloads, ...o, json: o.json ?? false, list: o.list ?? false }));
     });
 
   program.command('launch')
