@@ -26,11 +26,12 @@ void registerGradScaler(Napi::Env, Napi::Object);
 void registerOptimizerStep(Napi::Env, Napi::Object);
 void registerAmp(Napi::Env, Napi::Object);
 void registerDistributed(Napi::Env, Napi::Object);
+void registerProfiler(Napi::Env, Napi::Object);
 
-inline std::array<Registrar, 18> allRegistrars() {
+inline std::array<Registrar, 19> allRegistrars() {
   return {registerRuntime,   registerCreation, registerTensorData, registerPointwise,     registerMath,
           registerReduction, registerShape,    registerIndexing,   registerAutograd,      registerDispatch,
           registerNN,        registerJit,      registerOptimizer,  registerClip,          registerGradScaler,
-          registerOptimizerStep, registerAmp, registerDistributed};
+          registerOptimizerStep, registerAmp, registerDistributed, registerProfiler};
 }
 }  // namespace tt

@@ -7,9 +7,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { OutOfMemoryError, TorchError } from './errors.js';
 import { type NativeAddon } from './native.js';
 import { type BuildInfo, type FoundLibtorch, checkBuildInfo, chooseAddon, packageRoot, readJson, rebuildHint } from './addon-locator.js';
+import { applyOpenMpEnvDefaults, defaultThreadCount } from './thread-defaults.js';
 
 const require = createRequire(import.meta.url);
 
@@ -67,13 +69,23 @@ function loadAddon(): { native: NativeAddon; buildInfo: BuildInfo | null; file: 
     }
   }
   let native: NativeAddon;
+  // libgomp reads OMP_WAIT_POLICY once, when the addon's dlopen loads it: set it just for that,
+  // so that child processes (Python references, workers) keep the user's environment.
+  // Only the main thread decides: the settings are process-wide, and a worker loading the addon
+  // later must not undo the user's torch.setNumThreads.
+  const waitPolicyBefore = process.env.OMP_WAIT_POLICY;
+  if (isMainThread) applyOpenMpEnvDefaults();
   try {
     native = require(file) as NativeAddon;
   } catch (err) {
     throw new Error(`torchtrain: could not load the native addon ${file}: ${(err as Error).message}\n` +
       `This usually means the libtorch it was built against moved or changed. Fix: ${REBUILD_HINT}.`);
+  } finally {
+    if (waitPolicyBefore === undefined) delete process.env.OMP_WAIT_POLICY;
   }
   native.setErrorClasses(TorchError, OutOfMemoryError);
+  const threads = isMainThread ? defaultThreadCount(native.getNumThreads()) : null;
+  if (threads !== null) native.setNumThreads(threads);
   return { native, buildInfo, file };
 }
 

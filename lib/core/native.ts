@@ -52,6 +52,10 @@ export interface NativeAddon {
   getNumThreads(): number;
   setNumInteropThreads(n: number): void;
   getNumInteropThreads(): number;
+  // ---- profiler (bind_profiler.cpp) ----
+  profilerStart(): void;
+  /** Per recorded op: names[k], and numbers[4k..4k+3] = depth, thread (0 the starting one), start ns, duration ns. */
+  profilerStop(): { names: string[]; numbers: Float64Array };
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   cudaManualSeed(seed: number | bigint): void;

@@ -12,6 +12,7 @@ import { OutOfMemoryError, TorchError } from './errors.js';
 import { printOptions } from './format.js';
 import { broadcastTensors, cat, functionForms, stack, where } from './functions.js';
 import { ops } from './ops.js';
+import { profiler } from './profiler.js';
 import * as runtime from './runtime.js';
 import { dispose, keep, leaks, scope, setDebugScopes } from './scope.js';
 import { Tensor } from './tensor.js';
@@ -43,6 +44,7 @@ export const torch = {
   dtypes: DTYPES,
   isFloatingPoint,
   printOptions,
+  profiler,
   TorchError,
   OutOfMemoryError,
 };

@@ -32,6 +32,11 @@ function canonicalMask(mask: Tensor | null | undefined, dtype: Tensor['dtype']):
   return mask;
 }
 
+/** The additive causal mask [target, source]: -inf above the diagonal. */
+function causalMask(tgtLen: number, srcLen: number, like: Tensor): Tensor {
+  return full([tgtLen, srcLen], -Infinity, { dtype: like.dtype, device: like.device }).triu(1);
+}
+
 export class MultiheadAttention extends Module {
   declare inProjWeight: Parameter;
   declare inProjBias: Parameter | null;
@@ -63,6 +68,9 @@ export class MultiheadAttention extends Module {
     }
     if (query.ndim !== 3) throw new RangeError(`MultiheadAttention: expected 3-D (batched) query, got shape [${query.shape}]`);
     const selfAttention = query === key && key === value;
+    // Batch-first without weights (GPT, BERT, ViT blocks) takes nanoGPT's layout; the rest
+    // follows F.multi_head_attention_forward step by step.
+    if (this.batchFirst && !(call.needWeights ?? true)) return scope(() => [this.attendBatchFirst(query, key, value, selfAttention, call), null]);
     return scope(() => {
       let [q, k, v] = [query, key, value];
       if (this.batchFirst) {
@@ -95,10 +103,11 @@ export class MultiheadAttention extends Module {
     }
     let keyPadding = canonicalMask(call.keyPaddingMask, query.dtype);
     let attnMask = call.attnMask ?? null;
-    if (call.isCausal && !attnMask) attnMask = full([tgtLen, key.shape[0]], -Infinity, { dtype: query.dtype }).triu(1);
     let isCausal = Boolean(call.isCausal);
     if (isCausal && !keyPadding && !needWeights) attnMask = null; // sdpa applies the causal mask itself
     else {
+      // the explicit causal mask is built only when a path reads it
+      if (isCausal && !attnMask) attnMask = causalMask(tgtLen, key.shape[0], query);
       attnMask = canonicalMask(attnMask, query.dtype);
       if (keyPadding) isCausal = false;
     }
@@ -147,6 +156,65 @@ export class MultiheadAttention extends Module {
       { attnMask, dropoutP, isCausal });
     const out = F.linear(out4.permute(2, 0, 1, 3).contiguous().view(bsz * tgtLen, E), this.outProj.weight, this.outProj.bias).view(tgtLen, bsz, E);
     return [out, null];
+  }
+
+  /**
+   * [B, T, E] in, [B, T, E] out, as nanoGPT's CausalSelfAttention: the in-projection runs on the
+   * batch-first input itself, q/k/v are views of its output ([B, h, T, d] by one view + transpose,
+   * which scaled-dot-product attention reads strided), and the only layout copy is the output's
+   * transpose back before out_proj. PyTorch's own path transposes to sequence-first, copies the
+   * packed q/k/v and the permuted output: the same arithmetic with three more copies per call
+   * (and their backward).
+   */
+  private attendBatchFirst(query: Tensor, key: Tensor, value: Tensor, selfAttention: boolean, call: AttentionCall): Tensor {
+    const [bsz, tgtLen, embed] = query.shape;
+    const E = this.embedDim, heads = this.numHeads, hd = this.headDim;
+    if (embed !== E) throw new RangeError(`MultiheadAttention: query's last dim is ${embed}, expected embed_dim ${E}`);
+    if (key.ndim !== 3 || value.ndim !== 3 || key.shape[0] !== bsz || value.shape[0] !== bsz || key.shape[1] !== value.shape[1]) {
+      throw new RangeError(`MultiheadAttention: key [${key.shape}] and value [${value.shape}] must be [batch, source, embed] with query's batch (${bsz}) and one source length (batchFirst)`);
+    }
+    const srcLen = key.shape[1];
+    const padding = call.keyPaddingMask;
+    if (padding && (padding.ndim !== 2 || padding.shape[0] !== bsz || padding.shape[1] !== srcLen)) {
+      throw new RangeError(`MultiheadAttention: keyPaddingMask has shape [${padding.shape}], expected [${bsz}, ${srcLen}] ([batch, source length]); fix the attention mask the batch carries (one row per sample, one column per key position)`);
+    }
+    let attnMask = call.attnMask ?? null;
+    if (attnMask) {
+      const expected = attnMask.ndim === 2 ? [tgtLen, srcLen] : [bsz * heads, tgtLen, srcLen];
+      if ((attnMask.ndim !== 2 && attnMask.ndim !== 3) || attnMask.shape.join(',') !== expected.join(',')) {
+        throw new RangeError(`MultiheadAttention: attnMask has shape [${attnMask.shape}], expected [${tgtLen}, ${srcLen}] ([target, source]) or [${bsz * heads}, ${tgtLen}, ${srcLen}] ([batch * heads, target, source])`);
+      }
+    }
+    // PyTorch's mask rules: with isCausal and no padding mask sdpa masks by itself (a given
+    // attnMask is only a hint and is dropped); with a padding mask the causal mask is explicit.
+    let isCausal = Boolean(call.isCausal);
+    if (isCausal && !padding) attnMask = null;
+    else {
+      if (isCausal && !attnMask) attnMask = causalMask(tgtLen, srcLen, query);
+      isCausal = false;
+      attnMask = canonicalMask(attnMask, query.dtype);
+      if (attnMask && attnMask.ndim === 3) attnMask = attnMask.view(bsz, heads, tgtLen, srcLen);
+      const keyPadding = canonicalMask(padding, query.dtype)?.view(bsz, 1, 1, srcLen) ?? null;
+      if (keyPadding) attnMask = attnMask ? attnMask.add(keyPadding) : keyPadding;
+    }
+    let q: Tensor, k: Tensor, v: Tensor;
+    if (selfAttention) {
+      [q, k, v] = F.linear(query, this.inProjWeight, this.inProjBias).split(E, -1);
+    } else if (key === value) {
+      const [wq, wkv] = this.inProjWeight.split([E, 2 * E]);
+      const [bq, bkv] = this.inProjBias ? this.inProjBias.split([E, 2 * E]) : [null, null];
+      q = F.linear(query, wq, bq);
+      [k, v] = F.linear(key, wkv, bkv).split(E, -1);
+    } else {
+      const [wq, wk, wv] = this.inProjWeight.chunk(3);
+      const [bq, bk, bv] = this.inProjBias ? this.inProjBias.chunk(3) : [null, null, null];
+      [q, k, v] = [F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)];
+    }
+    const dropoutP = this.training ? this.dropout : 0;
+    const out = F.scaledDotProductAttention(
+      q.view(bsz, tgtLen, heads, hd).transpose(1, 2), k.view(bsz, srcLen, heads, hd).transpose(1, 2), v.view(bsz, srcLen, heads, hd).transpose(1, 2),
+      { attnMask, dropoutP, isCausal });
+    return F.linear(out.transpose(1, 2).reshape(bsz, tgtLen, E), this.outProj.weight, this.outProj.bias);
   }
 
   override extraRepr(): string {
