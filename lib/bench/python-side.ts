@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { torch } from '../core/torch.js';
 import { PYTHON_WORKER_SOURCE } from './python-worker-source.js';
+import { openMpPolicyForPeers } from '../core/thread-defaults.js';
 
 /** The Python whose torch is the reference, or null when none is known. */
 export function referencePython(): string | null {
@@ -30,7 +31,7 @@ export class PythonWorker {
   private exited = false;
 
   private constructor(readonly python: string, readonly script: string) {
-    this.child = spawn(python, ['-u', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, ['-u', script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...openMpPolicyForPeers() } });
     this.child.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (line) => this.pending.shift()?.(line));

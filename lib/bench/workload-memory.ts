@@ -13,6 +13,7 @@ import { saveSafetensors } from '../io/index.js';
 import { GPT } from '../models/index.js';
 import type { BenchContext, Side, Workload } from './types.js';
 import { GPT_MINI } from './workloads-models.js';
+import { openMpPolicyForPeers } from '../core/thread-defaults.js';
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -41,7 +42,7 @@ export const MEMORY_WORKLOAD: Workload = {
       saveSafetensors(data, { x: torch.randint(0, GPT_MINI.vocabSize, [BATCH, GPT_MINI.blockSize]), y: torch.randint(0, GPT_MINI.vocabSize, [BATCH, GPT_MINI.blockSize]) });
     });
     const args = { weights, data, steps: STEPS, threads: ctx.threads, device: ctx.device, gpt: GPT_MINI, model: 'gpt', precision: 'fp32' };
-    const env = { ...process.env, NODE_OPTIONS: '' };
+    const env = { ...process.env, ...openMpPolicyForPeers(), NODE_OPTIONS: '' };
     const ours: Side = {
       name: 'torchtrain', label: 'torchtrain (fresh Node process)',
       async round() {

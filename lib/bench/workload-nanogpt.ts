@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { median } from './stats.js';
 import type { BenchContext, Side, Workload } from './types.js';
 import { nodeCommand } from './workload-memory.js';
+import { openMpPolicyForPeers } from '../core/thread-defaults.js';
 
 const run = promisify(execFile);
 const WARMUP = 10;
@@ -41,7 +42,7 @@ export const NANOGPT_WORKLOAD: Workload = {
     const python = ctx.python!.python, dir = nanogptDir(ctx);
     const data = path.join(ctx.workDir, 'nanogpt');
     await run(python, [path.join(dir, 'prepare_moby_dick.py'), text, path.join(data, 'data/moby_dick_char')]);
-    const env = { ...process.env, NODE_OPTIONS: '', OMP_NUM_THREADS: String(ctx.threads) };
+    const env = { ...process.env, ...openMpPolicyForPeers(), NODE_OPTIONS: '', OMP_NUM_THREADS: String(ctx.threads) };
     const nanogpt: Side = {
       name: 'nanogpt', label: "nanoGPT's train.py (PyTorch)",
       async round() {

@@ -46,3 +46,14 @@ export function defaultThreadCount(current: number, env: NodeJS.ProcessEnv = pro
   const cpus = availableCpus();
   return cpus < current ? cpus : null;
 }
+
+/**
+ * The OpenMP wait policy this process runs with, for a peer process that should run under the
+ * same settings (a benchmark's PyTorch side): the default is applied only while the addon loads,
+ * so children would otherwise spin where we sleep. Empty when the user set their own (children
+ * inherit it) or the defaults are off.
+ */
+export function openMpPolicyForPeers(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (disabled(env) || env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return {};
+  return { OMP_WAIT_POLICY: 'PASSIVE' };
+}
