@@ -132,12 +132,26 @@ def checkpoint_roundtrip(msg):
     opt.step()
     path = os.path.join(msg["dir"], "pytorch-checkpoint.pt")
 
-    def roundtrip():
+    def plain():
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, path)
-        with open(path, "rb+") as f:
-            os.fsync(f.fileno())
         torch.load(path, weights_only=True)
-    return roundtrip, {}
+
+    # What a crash-safe save does (as torchtrain's): a temporary file, fsynced, renamed over the
+    # old one, the folder fsynced so that the rename lasts.
+    def crash_safe():
+        temp = path + ".tmp"
+        with open(temp, "wb") as f:
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+        d = os.open(msg["dir"], os.O_RDONLY)
+        try:
+            os.fsync(d)
+        finally:
+            os.close(d)
+        torch.load(path, weights_only=True)
+    return (plain if msg.get("plain") else crash_safe), {}
 
 
 def tiny_ops(msg):

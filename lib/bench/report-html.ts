@@ -83,7 +83,7 @@ const CLIENT_JS = `
   window.__bench = summary;
   var refs = [];
   report.workloads.forEach(function (w) { (w.ratios || []).forEach(function (r) { if (refs.indexOf(r.to) < 0) refs.push(r.to); }); });
-  var labels = { pytorch: 'PyTorch', nanogpt: 'nanoGPT train.py', lightning: 'Lightning' };
+  var labels = { pytorch: 'PyTorch', 'pytorch-plain': 'PyTorch, plain torch.save', nanogpt: 'nanoGPT train.py', lightning: 'Lightning' };
   refs.forEach(function (ref) {
     var rows = report.workloads.filter(function (w) { return (w.ratios || []).some(function (r) { return r.to === ref; }); });
     var names = rows.map(function (w) { return w.name; });

@@ -2,7 +2,7 @@
 // one row per workload and reference side, with medians and min-max ranges of the rounds.
 import type { BenchReport, SideSummary, WorkloadResult } from './types.js';
 
-const SIDE_LABELS: Record<string, string> = { pytorch: 'PyTorch', nanogpt: 'nanoGPT train.py', lightning: 'Lightning', torchtrain: 'torchtrain' };
+const SIDE_LABELS: Record<string, string> = { pytorch: 'PyTorch', 'pytorch-plain': 'PyTorch, plain torch.save (no fsync)', nanogpt: 'nanoGPT train.py', lightning: 'Lightning', torchtrain: 'torchtrain' };
 
 export function sideLabel(name: string): string {
   return SIDE_LABELS[name] ?? name;

@@ -101,7 +101,7 @@ const dataloader: Workload = {
 const CKPT = { width: 1024, layers: 3 };
 
 const checkpoint: Workload = {
-  name: 'checkpoint', description: `save + load of a checkpoint: MLP ${CKPT.layers} x ${CKPT.width}^2 with AdamW state (38 MB); torchtrain's folder (fsync, SHA-256 manifest) vs torch.save + fsync + torch.load`,
+  name: 'checkpoint', description: `save + load of a checkpoint: MLP ${CKPT.layers} x ${CKPT.width}^2 with AdamW state (38 MB); torchtrain's folder (fsync, SHA-256 manifest, rename) vs torch.save to a temporary file + fsync + os.replace, and plain torch.save; each then loaded`,
   unit: 'ms', measure: 'ms per save + load', byDefault: true, unavailable: needsPython,
   async sides(ctx) {
     const steps = ctx.steps || 2;
@@ -123,6 +123,7 @@ const checkpoint: Workload = {
       torch.dispose(loadCheckpoint(readLatest(root)!) as unknown as Record<string, unknown>);
     };
     await ctx.python!.request({ op: 'setup', kind: 'checkpoint', id: 'checkpoint', ...CKPT, dir: ctx.workDir });
+    await ctx.python!.request({ op: 'setup', kind: 'checkpoint', id: 'checkpoint-plain', ...CKPT, dir: ctx.workDir, plain: true });
     return [
       {
         name: 'torchtrain', label: 'torchtrain (CheckpointManager + loadCheckpoint)',
@@ -137,7 +138,9 @@ const checkpoint: Workload = {
           return { value: median(times) };
         },
       },
-      pythonSide(ctx, 'checkpoint', steps, 'PyTorch (torch.save + fsync + torch.load)'),
+      pythonSide(ctx, 'checkpoint', steps, 'PyTorch (torch.save to a temporary file + fsync + os.replace + folder fsync, then torch.load)'),
+      // The same without crash safety, for scale: what most training scripts do.
+      { ...pythonSide(ctx, 'checkpoint-plain', steps, 'PyTorch (plain torch.save + torch.load, no fsync)'), name: 'pytorch-plain' },
     ];
   },
 };

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FileWriteError, isSystemError } from '../io/errors.js';
 import { removeStaleTemporaries, temporaryName } from '../io/file-io.js';
-import { describeFiles, MANIFEST, type Manifest, verifyFolder } from './manifest.js';
+import { MANIFEST, type Manifest, type ManifestFile, verifyFolder } from './manifest.js';
 
 export const LATEST = 'latest';
 const NAME = /^checkpoint-(\d+)$/;
@@ -101,16 +101,16 @@ export function commitFolder(temp: string, final: string, root: string): void {
 }
 
 /**
- * The rest, once `names` are written into the temporary folder: every file fsynced, the manifest
- * (sizes and SHA-256) last, the folder fsynced and renamed into place. An existing folder of the
- * same step is replaced (after the new one is complete). On failure the temporary folder is
- * removed and the error names the checkpoint. Runs on the background writer's thread too.
+ * The rest, once `files` are written into the temporary folder and each fsynced (writeFileBytes,
+ * which also hashed them as they were written): the manifest (sizes and SHA-256) last, the folder
+ * fsynced and renamed into place. An existing folder of the same step is replaced (after the new
+ * one is complete). On failure the temporary folder is removed and the error names the
+ * checkpoint. Runs on the background writer's thread too.
  */
-export function finishCheckpointFolder(folder: FolderInProgress, head: Omit<Manifest, 'files' | 'format' | 'version' | 'createdAt'>, names: readonly string[]): string {
+export function finishCheckpointFolder(folder: FolderInProgress, head: Omit<Manifest, 'files' | 'format' | 'version' | 'createdAt'>, files: Record<string, ManifestFile>): string {
   const { root, final, temp } = folder;
   try {
-    for (const name of names) fsyncPath(path.join(temp, name));
-    const manifest: Manifest = { format: 'torchtrain-checkpoint', version: 1, ...head, createdAt: new Date().toISOString(), files: describeFiles(temp, names) };
+    const manifest: Manifest = { format: 'torchtrain-checkpoint', version: 1, ...head, createdAt: new Date().toISOString(), files };
     const manifestFile = path.join(temp, MANIFEST);
     fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
     fsyncPath(manifestFile);

@@ -5,7 +5,7 @@
 import { FileWriteError } from '../io/errors.js';
 import { type FileBytes, writeFileBytes } from './file-bytes.js';
 import { abandonCheckpointFolder, finishCheckpointFolder, type FolderInProgress, setLatest } from './folder.js';
-import { type Manifest } from './manifest.js';
+import { type Manifest, type ManifestFile } from './manifest.js';
 
 export interface WriteJob {
   id: number;
@@ -26,13 +26,13 @@ export type WriteReply = { id: number; ok: true; path: string } | { id: number; 
 
 /** Writes the checkpoint of `job` and points `latest` at it; returns its folder. */
 export function runWriteJob(job: WriteJob): string {
-  let names: string[];
+  let written: Record<string, ManifestFile>;
   try {
-    names = writeFileBytes(job.folder.temp, job.files);
+    written = writeFileBytes(job.folder.temp, job.files);
   } catch (err) {
     throw abandonCheckpointFolder(job.folder, err);
   }
-  const final = finishCheckpointFolder(job.folder, job.head, names);
+  const final = finishCheckpointFolder(job.folder, job.head, written);
   setLatest(job.folder.root, final);
   return final;
 }

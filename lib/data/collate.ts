@@ -28,11 +28,15 @@ export type CollateFn<T = unknown, B = Batch> = (samples: T[], context: CollateC
  * Empty samples are dropped with a warning (filterEmpty, default true).
  */
 export function defaultCollate(samples: readonly unknown[], options: CollateOptions = {}): Batch | Tensor | unknown[] {
-  const rules = resolveCollateOptions(options);
+  return collateWithRules(samples, resolveCollateOptions(options));
+}
+
+/** defaultCollate with its options already resolved (the loader resolves them once, not per batch). */
+export function collateWithRules(samples: readonly unknown[], rules: CollateRules): Batch | Tensor | unknown[] {
   if (!Array.isArray(samples) || samples.length === 0) throw new DataError('collate: got no samples; a batch needs at least one');
   const first = samples[0];
   if (first instanceof Tensor) return stackTensors(rules, '', samples as unknown[], samples.map((_, i) => i));
-  if (Array.isArray(first) && first.some((v) => v instanceof Tensor)) return collateTuples(samples, options, rules);
+  if (Array.isArray(first) && first.some((v) => v instanceof Tensor)) return collateTuples(samples, rules);
   const plain = collatePlain(samples, rules);
   warnEmptySamples('collate', plain.filtered, { of: samples.length, indexName: 'batch position' });
   if (plain.value === undefined) {
@@ -64,19 +68,21 @@ function toTensors(rules: CollateRules, field: string, value: PlainValue, positi
 /** Stacks tensors of equal shape; anything else is an error naming the sample (never libtorch's crash). */
 function stackTensors(rules: CollateRules, field: string, values: unknown[], positions: number[]): Tensor {
   const first = values[0] as Tensor;
+  // Read once: shape and dtype each ask the addon.
+  const firstShape = first.shape.join(), firstDType = first.dtype;
   values.forEach((v, i) => {
     if (!(v instanceof Tensor)) throw dataError(rules, field, positions[i]!, `is not a Tensor but the first sample's is; give every sample the same kind of value`);
-    if (v.shape.join() !== first.shape.join() || v.dtype !== first.dtype) {
+    if (i > 0 && (v.shape.join() !== firstShape || v.dtype !== firstDType)) {
       throw dataError(rules, field, positions[i]!, `is a ${v.dtype} tensor of shape [${v.shape.join(', ')}] but the first is ${first.dtype} [${first.shape.join(', ')}]; tensors are stacked, not padded: give plain arrays to have them padded`);
     }
   });
   return torch.stack(values as Tensor[]);
 }
 
-function collateTuples(samples: readonly unknown[], options: CollateOptions, rules: CollateRules): unknown[] {
+function collateTuples(samples: readonly unknown[], rules: CollateRules): unknown[] {
   const width = (samples[0] as unknown[]).length;
   samples.forEach((s, i) => {
     if (!Array.isArray(s) || s.length !== width) throw dataError(rules, '', i, `has ${Array.isArray(s) ? s.length : 'no'} elements but the first sample has ${width}; tuple samples must have the same length`);
   });
-  return Array.from({ length: width }, (_, j) => defaultCollate(samples.map((s) => (s as unknown[])[j]), options));
+  return Array.from({ length: width }, (_, j) => collateWithRules(samples.map((s) => (s as unknown[])[j]), rules));
 }

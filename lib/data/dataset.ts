@@ -8,6 +8,13 @@ import { pathToFileURL } from 'node:url';
 export interface MapDataset<T = unknown> {
   readonly length: number;
   get(index: number): T | Promise<T>;
+  /**
+   * Optional, as PyTorch's `__getitems__`: the samples at `indices` already made into the batch
+   * the default collate would make of them (same fields, shapes, dtypes and values), read at
+   * once. The DataLoader uses it when no collate function is given; TensorDataset has it (one
+   * indexSelect per tensor instead of a row view per sample and a stack per field).
+   */
+  getBatch?(indices: readonly number[]): unknown;
 }
 
 /** Which items of a stream belong to one worker: blocks of `blockSize` items, dealt round-robin. */

@@ -10,7 +10,7 @@ import { formatZodError } from '../core/validation.js';
 import { torch } from '../core/torch.js';
 import type { Batch } from '../loss/types.js';
 import { assembleBatch, fetchSamples, type AssembledBatch, type FilteredSample } from './batch-assembly.js';
-import { defaultCollate, plainToTensors, type CollateContext, type CollateFn } from './collate.js';
+import { collateWithRules, plainToTensors, type CollateContext, type CollateFn } from './collate.js';
 import { type CollateOptions, type CollateRules, resolveCollateOptions } from './collate-rules.js';
 import { warnEmptySamples } from './empty-samples.js';
 import { hasWorkerSource, isIterableDataset, isMapDataset, MappedIterableDataset, MappedMapDataset, type Dataset, type DatasetSource } from './dataset.js';
@@ -220,7 +220,16 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     this.active++;
     try {
       if (this.numWorkers === 0 && this.sampler) {
-        const dataset = this.dataset as { get(i: number): unknown };
+        const dataset = this.dataset as { get(i: number): unknown; getBatch?(indices: number[]): unknown };
+        // A dataset that reads whole batches (TensorDataset) skips the per-sample path when the
+        // default collate would run: same batch, a few tensor ops instead of a few per sample.
+        if (!this.collate && typeof dataset.getBatch === 'function') {
+          for (const indices of this.batchesOf(epoch, skip)) {
+            if (stop.error) throw stop.error;
+            yield dataset.getBatch(indices) as B;
+          }
+          return;
+        }
         for (const indices of this.batchesOf(epoch, skip)) {
           // Reading and collating share one scope: samples that are tensors (TensorDataset rows)
           // are freed once stacked, and only the batch moves on, into the consumer's scope.
@@ -253,7 +262,7 @@ export class DataLoader<T = unknown, B = Batch> implements AsyncIterable<B> {
     const context: CollateContext = { indices: assembled.indices, epoch };
     if (this.collate) return this.collate(assembled.samples as T[], context);
     if (assembled.plain) return plainToTensors(assembled.plain, { ...this.collateRules, indices: assembled.indices }) as B;
-    return defaultCollate(assembled.samples!, { ...this.collateOptions, indices: assembled.indices }) as B;
+    return collateWithRules(assembled.samples!, { ...this.collateRules, indices: assembled.indices }) as B;
   }
 
   private batchesOf(epoch: number, skip = 0): number[][] {

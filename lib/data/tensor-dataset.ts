@@ -5,6 +5,7 @@
 // Rows are tuples (PyTorch's form: new TensorDataset(x, y)) or, so that batches carry the field
 // names a TaskSpec reads, dicts: new TensorDataset({ pixel_values: x, labels: y }), or
 // new TensorDataset(x, y, { task }) for the task's own input and label names.
+import { tensor } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
 import type { TaskSpec } from '../task/spec.js';
 import { checkIndex, type MapDataset, MappedMapDataset, type Transform, type TransformOptions } from './dataset.js';
@@ -64,6 +65,26 @@ class TensorDatasetImpl<R extends Row = Tensor[]> implements MapDataset<R> {
     const rows = this.tensors.map((t) => t.index(index));
     if (!this.names) return rows as R;
     return Object.fromEntries(this.names.map((name, i) => [name, rows[i]!])) as R;
+  }
+
+  /**
+   * Rows `indices` of every tensor as one batch, what the default collate makes of get()'s rows
+   * (a tuple or dict of stacked rows), with one indexSelect per tensor: a loader of batch 64
+   * then makes 2 tensors per batch instead of 128 row views and 2 stacks.
+   */
+  getBatch(indices: readonly number[]): R {
+    const n = this.length;
+    for (const i of indices) checkIndex(i, n, 'TensorDataset');
+    const batch = this.tensors.map((t) => {
+      const index = tensor(indices as number[], { dtype: 'int64', device: t.device });
+      try {
+        return t.indexSelect(0, index);
+      } finally {
+        index.dispose();
+      }
+    });
+    if (!this.names) return batch as R;
+    return Object.fromEntries(this.names.map((name, i) => [name, batch[i]!])) as R;
   }
 
   /** This dataset with `transform` applied to each row as it is read (on the main thread: tensors cannot reach workers). */
