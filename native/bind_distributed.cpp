@@ -20,6 +20,8 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "gradient_reducer.h"
 #endif
 #if defined(TT_DISTRIBUTED_NCCL)
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
@@ -54,6 +56,8 @@ struct ProcessGroupState {
   int rank = 0;
   int worldSize = 1;
   std::chrono::milliseconds timeout{0};
+  // The Trainer's gradient reducer (overlapped with backward), at most one per group.
+  std::shared_ptr<tt::dist::GradientReducer> reducer;
 };
 
 // Keyed by the environment's state: each JS thread has its own group (like each Python process),
@@ -319,6 +323,67 @@ TT_BINDING(distBarrier) {
   return a.undefined();
 }
 
+// Gradient all-reduce overlapped with backward (gradient_reducer.h). attach(params, bucketSizes):
+// the parameters in bucket order, consecutive runs of bucketSizes[k] forming bucket k; replaces
+// the group's previous reducer. arm() before the backward of a window's last micro-batch,
+// finalize() after it (waits, writes the sums into .grad; returns the buckets started during backward), detach() to drop it.
+TT_BINDING(distReducerAttach) {
+  ProcessGroupState& g = requireGroup(a);
+  std::vector<at::Tensor> params = a.tensors(0);
+  std::vector<int64_t> sizes = a.ints(1);
+  std::vector<std::vector<size_t>> buckets;
+  size_t next = 0;
+  for (size_t k = 0; k < sizes.size(); k++) {
+    if (sizes[k] < 1 || next + sizes[k] > params.size()) a.rangeError(1, "must be bucket sizes >= 1 that add up to the number of parameters");
+    std::vector<size_t> bucket;
+    for (int64_t j = 0; j < sizes[k]; j++, next++) {
+      const at::Tensor& p = params[next];
+      if (!p.requires_grad() || !p.is_leaf()) a.rangeError(0, "[" + std::to_string(next) + "] must be a leaf tensor that requires grad (a parameter)");
+      if (!bucket.empty() && (p.scalar_type() != params[bucket[0]].scalar_type() || p.device() != params[bucket[0]].device()))
+        a.rangeError(1, "bucket " + std::to_string(k) + " mixes dtypes or devices");
+      bucket.push_back(next);
+    }
+    buckets.push_back(std::move(bucket));
+  }
+  if (next != params.size()) a.rangeError(1, "must add up to the number of parameters (" + std::to_string(params.size()) + "), got " + std::to_string(next));
+  auto reducer = std::make_shared<tt::dist::GradientReducer>(g.backend, g.timeout, std::move(params), std::move(buckets));
+  reducer->installHooks();
+  g.reducer = reducer;
+  return a.ret(static_cast<double>(reducer->buckets()));
+}
+
+tt::dist::GradientReducer& requireReducer(tt::Args& a, ProcessGroupState& g) {
+  if (!g.reducer) throw std::runtime_error(std::string("distributed.") + a.fn() + ": no gradient reducer is attached to the process group");
+  return *g.reducer;
+}
+
+TT_BINDING(distReducerArm) {
+  ProcessGroupState& g = requireGroup(a);
+  requireReducer(a, g).arm();
+  return a.undefined();
+}
+
+TT_BINDING(distReducerFinalize) {
+  ProcessGroupState& g = requireGroup(a);
+  tt::dist::GradientReducer& r = requireReducer(a, g);
+  size_t duringBackward = 0;
+  try {
+    duringBackward = r.finalize();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("distributed gradient all-reduce (overlapped with backward) failed on " + describe(g) + " (timeout " +
+                             std::to_string(g.timeout.count()) + " ms): " + reason(e) +
+                             ". A peer process may have died or not trained the same model; after a timeout or a lost peer the "
+                             "process group is no longer usable.");
+  }
+  return a.ret(static_cast<double>(duringBackward));
+}
+
+TT_BINDING(distReducerDetach) {
+  ProcessGroupState* g = findGroup(a.state());
+  if (g) g->reducer.reset();
+  return a.undefined();
+}
+
 TT_BINDING(distBackends) {
   Napi::Array out = Napi::Array::New(a.env());
   out.Set(0u, "gloo");
@@ -340,6 +405,10 @@ TT_BINDING(distAllGather) { notCompiled("distributed.allGather"); }
 TT_BINDING(distReduceScatter) { notCompiled("distributed.reduceScatter"); }
 TT_BINDING(distBarrier) { notCompiled("distributed.barrier"); }
 TT_BINDING(distBackends) { return Napi::Array::New(a.env()); }
+TT_BINDING(distReducerAttach) { notCompiled("distributed training"); }
+TT_BINDING(distReducerArm) { notCompiled("distributed training"); }
+TT_BINDING(distReducerFinalize) { notCompiled("distributed training"); }
+TT_BINDING(distReducerDetach) { return a.undefined(); }
 
 #endif
 
@@ -373,5 +442,9 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   TT_EXPORT(exports, distReduceScatter);
   TT_EXPORT(exports, distBarrier);
   TT_EXPORT(exports, distBackends);
+  TT_EXPORT(exports, distReducerAttach);
+  TT_EXPORT(exports, distReducerArm);
+  TT_EXPORT(exports, distReducerFinalize);
+  TT_EXPORT(exports, distReducerDetach);
 }
 }  // namespace tt

@@ -2,7 +2,8 @@
 //  (a) all-reduce time and bus bandwidth, torchtrain against torch.distributed on the same tensors
 //      (1, 10, 100 MB float32; 2 ranks; Gloo on loopback), as ratios;
 //  (b) steps/s of a data-parallel training loop (GPT-mini, manual step with
-//      distributed.allReduceGradients) at 1 and 2 processes, and the scaling efficiency.
+//      distributed.allReduceGradients) at 1 and 2 processes, and the scaling efficiency;
+//  (c) the same 2-process loop with the all-reduce overlapped with backward (the Trainer's default).
 // One thread per process in every run, so 1 and 2 processes compare fairly on 2 cores. Each
 // measurement is repeated (BENCH_ROUNDS, default 3, alternating) and the median counts.
 // Writes bench/results/ddp.{md,json}.
@@ -37,11 +38,13 @@ const allReduce = sizes.map((mb, i) => {
 
 const trainer = tsxCommand(path.join(HERE, 'train-step.ts'));
 const env = { OMP_NUM_THREADS: '1' };
-const one: TrainResult[] = [], two: TrainResult[] = [];
+const one: TrainResult[] = [], two: TrainResult[] = [], overlapped: TrainResult[] = [];
 for (let r = 0; r < rounds; r++) {
   one.push(await runJob<TrainResult>(trainer, 1, env));
   two.push(await runJob<TrainResult>(trainer, 2, env));
-  console.log(`  training round ${r + 1}: 1 process ${one.at(-1)!.stepsPerSecond.toFixed(2)} steps/s, 2 processes ${two.at(-1)!.stepsPerSecond.toFixed(2)} steps/s`);
+  overlapped.push(await runJob<TrainResult>(trainer, 2, { ...env, BENCH_DDP_OVERLAP: '1' }));
+  console.log(`  training round ${r + 1}: 1 process ${one.at(-1)!.stepsPerSecond.toFixed(2)} steps/s, 2 processes ${two.at(-1)!.stepsPerSecond.toFixed(2)} steps/s, ` +
+    `overlapped ${overlapped.at(-1)!.stepsPerSecond.toFixed(2)} steps/s`);
 }
 const s1 = median(one.map((t) => t.stepsPerSecond)), s2 = median(two.map((t) => t.stepsPerSecond));
 const training = {
@@ -51,6 +54,8 @@ const training = {
     allReduceMsPerStep: median(two.map((t) => t.allReduceMsPerStep)), msPerStep: median(two.map((t) => t.msPerStep)) },
   // Weak scaling: 2 processes do twice the work per step, so perfect scaling keeps steps/s.
   scalingEfficiency: (s2 * two[0].tokensPerStep) / (2 * s1 * one[0].tokensPerStep),
+  overlapped: { msPerStep: median(overlapped.map((t) => t.msPerStep)), range: range(overlapped.map((t) => t.msPerStep), 0),
+    waitMsPerStep: median(overlapped.map((t) => t.allReduceMsPerStep)), afterBackwardRange: range(two.map((t) => t.msPerStep), 0) },
 };
 
 const md = `# bench:ddp
@@ -73,6 +78,10 @@ ${allReduce.map((a) => `| ${a.mb} MB | ${a.torchtrainMs.toFixed(2)} (${a.torchtr
 Scaling efficiency (2-process tokens/s over twice the 1-process figure): ${(training.scalingEfficiency * 100).toFixed(0)}%.
 Of the 2-process step's ${training.twoProcesses.msPerStep.toFixed(0)} ms, ${training.twoProcesses.allReduceMsPerStep.toFixed(0)} ms are spent in distributed.allReduceGradients (rank 0:
 the ${(two[0].parameters * 4 / 1e6).toFixed(1)} MB gradient transfer plus waiting for the slower rank).
+
+Overlapped with backward (buckets all-reduced from autograd hooks as their gradients are ready, the
+Trainer's default): ${training.overlapped.msPerStep.toFixed(0)} ms per 2-process step (range ${training.overlapped.range}) against
+${training.twoProcesses.msPerStep.toFixed(0)} ms (range ${training.overlapped.afterBackwardRange}) after backward; ${training.overlapped.waitMsPerStep.toFixed(0)} ms per step are left to wait for after backward.
 `;
 console.log(`\n${md}`);
 mkdirSync(path.join(HERE, '../results'), { recursive: true });

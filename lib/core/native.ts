@@ -343,4 +343,9 @@ export interface NativeAddon {
   distBarrier(): void;
   /** The backends compiled in: [] without c10d, ['gloo'], or ['gloo', 'nccl'] on CUDA builds. */
   distBackends(): string[];
+  /** Gradient all-reduce overlapped with backward: params in bucket order, bucketSizes[k] of them in bucket k; returns the bucket count. */
+  distReducerAttach(params: TensorHandle[], bucketSizes: number[]): number;
+  distReducerArm(): void;
+  distReducerFinalize(): number;
+  distReducerDetach(): void;
 }

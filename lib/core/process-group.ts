@@ -66,4 +66,18 @@ export const processGroup = {
     run(() => native.distReduceScatter(out, ins, op));
   },
   barrier: (): void => run(() => native.distBarrier()),
+  /**
+   * The group's gradient reducer (native/gradient_reducer.h): all-reduces (sums) gradients bucket
+   * by bucket as backward produces them. `buckets` lists parameters in bucket order.
+   */
+  reducer: {
+    attach(buckets: readonly (readonly Tensor[])[]): number {
+      const params = handlesOf(buckets.flat(), 'distributed gradient reducer', 'params');
+      return run(() => native.distReducerAttach(params, buckets.map((b) => b.length)));
+    },
+    arm: (): void => run(() => native.distReducerArm()),
+    /** Returns how many buckets started their all-reduce during backward (the rest started here). */
+    finalize: (): number => run(() => native.distReducerFinalize()),
+    detach: (): void => native.distReducerDetach(),
+  },
 };

@@ -2,6 +2,7 @@
 // c10d's Gloo (CPU) or NCCL (CUDA) through lib/core. One group per process (per JS thread); every
 // rank must call the same collectives in the same order, as in PyTorch.
 import { z } from 'zod';
+import { cuda } from '../core/device.js';
 import { processGroup, type NativeReduceOp } from '../core/process-group.js';
 import { type Tensor } from '../core/tensor.js';
 import { nearestName, parseOrThrow } from '../core/validation.js';
@@ -56,6 +57,11 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
       ? 'distributed: this build of torchtrain has no c10d support: distributed needs the PyPI libtorch (or a libtorch with c10d) and gloo\'s headers (apt-get install libgloo-dev) at build time; then `npm run build:native`'
       : `distributed.initProcessGroup: backend '${backend}' is not compiled into this build (it has ${compiled.join(', ')}); ` +
         (backend === 'nccl' ? 'NCCL needs a CUDA-enabled libtorch and nccl.h (the nvidia-nccl wheel) at build time' : 'rebuild with `npm run build:native`'));
+  }
+  // Said before the rendezvous: c10d's own message would come after every rank met at the store.
+  if (backend === 'nccl' && !cuda.isAvailable()) {
+    throw new RangeError('distributed.initProcessGroup: backend \'nccl\' reduces CUDA tensors on GPUs, but this process sees no CUDA device ' +
+      '(torch.cuda.isAvailable() is false: no GPU, no driver, or CUDA_VISIBLE_DEVICES hides them); use backend \'gloo\' for CPU training');
   }
   const overrides: Record<string, string> = {};
   if (o.rank !== undefined) overrides.RANK = String(o.rank);

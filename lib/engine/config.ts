@@ -52,9 +52,10 @@ export const trainingConfigSchema = z.object({
   /**
    * Data-parallel training: 'auto' (default) trains data-parallel when a process group of 2+
    * ranks is initialized before the Trainer is made (distributed.initProcessGroup); 'off' trains
-   * each process on its own (no collectives).
+   * each process on its own (no collectives). An object is 'auto' with options: { overlap: false }
+   * all-reduces the gradients after backward instead of during it (default true: overlapped).
    */
-  distributed: z.enum(['auto', 'off']).default('auto'),
+  distributed: z.union([z.enum(['auto', 'off']), z.strictObject({ overlap: z.boolean().default(true) })]).default('auto'),
   /** Named extensions (engine plugins) to enable. */
   extensions: z.array(z.string()).default([]),
   /** Profile train and val data at fit start and warn on drift (trainer.dataProfiles); { maxSamples } sets the sample size (default 5000). */

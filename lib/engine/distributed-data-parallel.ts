@@ -6,6 +6,8 @@
 // same order, or the job hangs until the group's timeout):
 //   fit start      checkModelsAgree (names, shapes, dtypes of parameters and buffers), then
 //                  broadcastModel (rank 0's values everywhere, as DDP's constructor does)
+//   fit start/end  attachReducer / detachReducer (overlap: hooks on the gradient accumulators)
+//   window's last  beforeBackward arms the overlapped reducer: buckets all-reduce during backward
 //   window end     reduceWindow: gradients summed in DDP's buckets, the window's item count
 //                  summed, so the update divides by the GLOBAL items: k ranks of batch B give
 //                  exactly the update of one batch kB (tokens for LM tasks, as the loss counts)
@@ -21,15 +23,29 @@ import { scope } from '../core/scope.js';
 import { type Tensor } from '../core/tensor.js';
 import { allGather, allReduce, barrier, broadcast, getBackend, getRank, getWorldSize, isInitialized } from '../distributed/process-group.js';
 import { allReduceGradients } from '../distributed/gradient-buckets.js';
+import { OverlappedGradientReducer } from '../distributed/overlapped-reducer.js';
 import { type Module } from '../nn/module.js';
 
-/** TrainingConfig.distributed: 'auto' trains data-parallel when a process group of 2+ ranks is initialized; 'off' never. */
-export type DistributedMode = 'auto' | 'off';
+/**
+ * TrainingConfig.distributed: 'auto' trains data-parallel when a process group of 2+ ranks is
+ * initialized; 'off' never; { overlap } is 'auto' with the all-reduce during backward (true, the
+ * default) or after it (false).
+ */
+export type DistributedMode = 'auto' | 'off' | { overlap: boolean };
 
 const DESCRIPTION_BYTES = 512;
 
 export class DataParallel {
-  private constructor(readonly rank: number, readonly worldSize: number, private readonly commDevice: string) {}
+  private reducer: OverlappedGradientReducer | null = null;
+  /** Whether the backward running now ends a window with the reducer armed. */
+  private armed = false;
+  /** Overlap at work: buckets all-reduced, and of those started during backward (not after it), over the fit. */
+  readonly overlapStats = { buckets: 0, startedDuringBackward: 0 };
+
+  private constructor(readonly rank: number, readonly worldSize: number, /** Where collectives' tensors live: the device for NCCL, the CPU for Gloo. */
+    readonly commDevice: string,
+    /** All-reduce the gradients during backward (DDP's Reducer) rather than after it. */
+    readonly overlap: boolean) {}
 
   /**
    * The data-parallel context of a Trainer on `device`, or null for a single-process run ('off',
@@ -42,7 +58,8 @@ export class DataParallel {
       throw new RangeError(`distributed training: the process group's backend is NCCL, which reduces CUDA tensors only, but the Trainer's device is ${device}; use config.device 'cuda:<LOCAL_RANK>', or initProcessGroup({ backend: 'gloo' }) for CPU training`);
     }
     // NCCL reduces device tensors; Gloo host ones (ProcessGroupGloo copies CUDA tensors itself).
-    return new DataParallel(getRank(), getWorldSize(), backend === 'nccl' ? device : 'cpu');
+    const overlap = typeof mode === 'object' ? mode.overlap : true;
+    return new DataParallel(getRank(), getWorldSize(), backend === 'nccl' ? device : 'cpu', overlap);
   }
 
   /**
@@ -89,13 +106,39 @@ export class DataParallel {
     });
   }
 
+  /** At fit start (after broadcastModel): hooks the model's parameters for the overlapped all-reduce. */
+  attachReducer(model: Module): void {
+    this.detachReducer();
+    if (this.overlap) this.reducer = OverlappedGradientReducer.attach(model.parameters());
+  }
+
+  /** At fit end: the hooks stay on the accumulators but do nothing. */
+  detachReducer(): void {
+    this.reducer?.detach();
+    this.reducer = null;
+    this.armed = false;
+  }
+
+  /** Before each micro-batch's backward: a window's last one all-reduces as it goes. */
+  beforeBackward(endsWindow: boolean): void {
+    if (!this.reducer || !endsWindow) return;
+    this.reducer.arm();
+    this.armed = true;
+  }
+
   /**
    * At an accumulation window's end: sums every rank's gradients (in DDP's buckets, reverse
-   * parameter order) and the window's item counts. Returns the global item count, a number when
+   * parameter order: started during backward when overlapped, here otherwise) and the window's item counts. Returns the global item count, a number when
    * the local one was a number, else a 0-d float64 tensor on `like`'s device (the caller's scope).
    */
   reduceWindow(params: readonly Tensor[], windowItems: number | Tensor): number | Tensor {
-    allReduceGradients(params, { divisor: 1 });
+    if (this.armed) {
+      this.armed = false;
+      this.overlapStats.startedDuringBackward += this.reducer!.finalize();
+      this.overlapStats.buckets += this.reducer!.bucketCount;
+    } else {
+      allReduceGradients(params, { divisor: 1 });
+    }
     if (typeof windowItems === 'number') {
       return scope(() => allReduce(tensor([windowItems], { dtype: 'float64', device: this.commDevice }), 'sum').item());
     }

@@ -56,6 +56,11 @@ export class GradientAccumulator {
     return window;
   }
 
+  /** Whether the next add() (with the same endsEpoch) ends the window: known before its backward. */
+  nextEndsWindow(endsEpoch = false): boolean {
+    return this.microBatches + 1 >= this.steps || endsEpoch;
+  }
+
   /** Drops the window in progress (a new epoch, a resumed run). */
   reset(): void {
     this.microBatches = 0;

@@ -155,6 +155,7 @@ export class Trainer {
         // As DDP's constructor: the same model on every rank, then rank 0's values everywhere.
         c.ddp.checkModelsAgree(c.model);
         c.ddp.broadcastModel(c.model);
+        c.ddp.attachReducer(c.model);
       }
       // Every fit profiles (sampled, so cheap; rank 0 only in data-parallel training); it leaves
       // libtorch's RNG as it found it (a resumed one too).
@@ -192,6 +193,7 @@ export class Trainer {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       options.signal?.removeEventListener('abort', onAbort);
+      c.ddp?.detachReducer();
     }
   }
 

@@ -52,6 +52,8 @@ export class TrainingLoop {
     const output = c.forward(b);                                      // autocast for mixed precision
     const { loss, numItems } = c.computeLoss(output, b, index);     // summed over numItems items
     yield callHook(c.callbacks, 'onBeforeBackward', c.view, loss);
+    // Data-parallel: a window's last backward all-reduces the gradients as it makes them.
+    c.ddp?.beforeBackward(c.accumulator.nextEndsWindow(endsEpoch));
     (c.scaler ? c.scaler.scale(loss) : loss).backward();
     yield callHook(c.callbacks, 'onAfterBackward', c.view);
     c.tracker.addLoss(loss, numItems);                                // on the device: no read

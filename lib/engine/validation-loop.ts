@@ -10,6 +10,7 @@ import { type Batch, type ModelOutput } from '../loss/types.js';
 import { MetricsTracker } from '../metrics/tracker.js';
 import { startProgress } from '../progress/index.js';
 import { type BatchSource, releaseBatch, toDevice } from './batch-source.js';
+import { shardValidationSource, sumCountersAcrossRanks } from './distributed-validation.js';
 import { callHook } from './hooks.js';
 import { DeviceLoss } from './step-info.js';
 import { type TrainerCore } from './trainer-core.js';
@@ -32,9 +33,15 @@ export class ValidationLoop {
     return this.confusion;
   }
 
-  /** Loss and the TaskSpec's metrics over a source (metric names as the TaskSpec gives them). */
-  async run(source: BatchSource): Promise<Record<string, number>> {
+  /**
+   * Loss and the TaskSpec's metrics over a source (metric names as the TaskSpec gives them).
+   * Data-parallel: each rank validates its shard and the counts are summed across ranks
+   * (distributed-validation.ts), so every rank gets the metrics of the whole source.
+   */
+  async run(whole: BatchSource): Promise<Record<string, number>> {
     const c = this.core;
+    const shard = c.ddp ? shardValidationSource(whole, c.ddp) : { source: whole, reduce: false };
+    const source = shard.source;
     const wasTraining = c.model.training;
     c.model.eval();
     const tracker = new MetricsTracker(c.task.metrics, c.task);
@@ -66,6 +73,7 @@ export class ValidationLoop {
         progress.update(index);
       }
       progress.finish();
+      if (shard.reduce) tracker.useCounterValues(sumCountersAcrossRanks(tracker.counterValues(), c.ddp!.commDevice));
       const metrics = tracker.summary();
       this.confusion = tracker.confusionMatrix();
       c.confusionMatrix = this.confusion && { matrix: this.confusion, labels: this.confusion.map((_, i) => String(i)), step: c.state.step };

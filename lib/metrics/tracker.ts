@@ -75,6 +75,19 @@ export class MetricsTracker {
     return this.snapshot;
   }
 
+  /** Every counter's values (one host read when anything was added on the device). */
+  counterValues(): Map<string, number[]> {
+    return new Map(this.values());
+  }
+
+  /**
+   * Replaces what the counters read as until the next add (data-parallel validation: the sums of
+   * every rank's counterValues()), so read() and summary() report those.
+   */
+  useCounterValues(values: Map<string, number[]>): void {
+    this.snapshot = new Map(values);
+  }
+
   /** The loss and item totals so far (one host read when anything was added on the device). */
   read(): LossTotals {
     const v = this.values();

@@ -33,15 +33,18 @@ const KILL_AT = 5; // after checkpoint-3, before checkpoint-6
 // timeout; torchrun gives a worker it stops 30 s after SIGTERM, longer than this.
 const TIMEOUT_MS = 20_000;
 
-interface Attempt { rank: number; attempt: number; resumedAt: number | null; step?: number; killedAtStep?: number; error?: string; name?: string }
+interface Attempt {
+  rank: number; attempt: number; resumedAt: number | null; step?: number; killedAtStep?: number; error?: string; name?: string;
+  killedInWriteOf?: string; written?: string[];
+}
 
 /** Runs restart-train.ts under torchrun (2 ranks, c10d rendezvous on a free port); returns its exit and output. */
-async function launch(name: string, maxRestarts: number, killAtStep?: number) {
+async function launch(name: string, maxRestarts: number, killAtStep?: number, killInWrite?: { step: number; file: string }) {
   const out = path.join(root, name);
   const checkpointDir = path.join(out, 'ckpt');
   fs.mkdirSync(out, { recursive: true });
   const port = await freePort();
-  const options = { out, checkpointDir, steps: STEPS, everyNSteps: EVERY, timeoutMs: TIMEOUT_MS, killAtStep };
+  const options = { out, checkpointDir, steps: STEPS, everyNSteps: EVERY, timeoutMs: TIMEOUT_MS, killAtStep, killInWrite };
   const child = spawn(torchrun!, ['--nnodes', '1', '--nproc-per-node', '2', '--max-restarts', String(maxRestarts),
     '--rdzv-backend', 'c10d', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', `tt-restart-${name}`,
     '--no-python', process.execPath, '--no-warnings', '--import', 'tsx', script('restart-train.ts'), JSON.stringify(options)],
@@ -52,14 +55,19 @@ async function launch(name: string, maxRestarts: number, killAtStep?: number) {
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   const attempts = fs.readdirSync(out).filter((f) => f.startsWith('attempt-')).sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')) as Attempt);
-  const checkpoints = fs.existsSync(checkpointDir) ? fs.readdirSync(checkpointDir).filter((n) => n.startsWith('checkpoint-')) : [];
+  const entries = fs.existsSync(checkpointDir) ? fs.readdirSync(checkpointDir) : [];
+  const checkpoints = entries.filter((n) => n.startsWith('checkpoint-'));
   const final = (rank: number) => fs.readFileSync(path.join(out, `final-${rank}.safetensors`));
-  return { code, output, attempts, checkpoints, final };
+  return { code, output, attempts, checkpoints, entries, final };
 }
+
+// The uninterrupted run both fault tests compare with (made once).
+let wholeRun: ReturnType<typeof launch> | null = null;
+const uninterrupted = () => (wholeRun ??= launch('whole', 0));
 
 describe.skipIf(!available)('a rank killed under torchrun --max-restarts 1', () => {
   it('fails its peer within the timeout, restarts, resumes from the newest checkpoint and ends as an uninterrupted run', async () => {
-    const whole = await launch('whole', 0);
+    const whole = await uninterrupted();
     expect(whole.code, whole.output).toBe(0);
     expect(whole.attempts.map((a) => [a.attempt, a.rank, a.resumedAt, a.step])).toEqual([[0, 0, 0, STEPS], [0, 1, 0, STEPS]]);
 
@@ -85,5 +93,23 @@ describe.skipIf(!available)('a rank killed under torchrun --max-restarts 1', () 
     // Exactly the uninterrupted run's weights, on both ranks (float64; the files byte for byte).
     for (const rank of [0, 1]) expect(faulty.final(rank).equals(whole.final(rank)), `rank ${rank}'s final weights differ`).toBe(true);
     expect(whole.final(0).equals(whole.final(1))).toBe(true);
+  }, 600_000);
+
+  it('rank 0 killed while writing a checkpoint: the half-written folder is ignored and removed, the restart resumes from the previous one', async () => {
+    const whole = await uninterrupted();
+    const killed = await launch('killed-in-write', 1, undefined, { step: 2 * EVERY, file: 'optimizer.pt' });
+    expect(killed.code, killed.output).toBe(0);
+    const byKey = Object.fromEntries(killed.attempts.map((a) => [`${a.attempt}/${a.rank}`, a]));
+    expect(Object.keys(byKey).sort(), killed.output).toEqual(['0/0', '0/1', '1/0', '1/1']);
+    // Rank 0 died inside checkpoint-6's temporary folder with model.safetensors written, no manifest.
+    expect(byKey['0/0'].killedInWriteOf).toMatch(/^checkpoint-6\.torchtrain-tmp-/);
+    expect(byKey['0/0'].written).toEqual(['model.safetensors']);
+    expect(byKey['0/1'].name, killed.output).toBe('TorchError'); // its peer failed at the checkpoint's barrier
+    // The restart resumed from checkpoint-3 (checkpoint-6 was never complete), wrote checkpoint-6
+    // again, and the dead writer's temporary folder is gone.
+    expect([byKey['1/0'], byKey['1/1']].map((a) => [a.resumedAt, a.step, a.error])).toEqual([[EVERY, STEPS, undefined], [EVERY, STEPS, undefined]]);
+    expect(killed.entries.filter((n) => n.includes('.torchtrain-tmp-'))).toEqual([]);
+    expect(killed.checkpoints.sort()).toEqual(whole.checkpoints.sort());
+    for (const rank of [0, 1]) expect(killed.final(rank).equals(whole.final(rank)), `rank ${rank}'s final weights differ`).toBe(true);
   }, 600_000);
 });

@@ -10,6 +10,8 @@ export interface Result {
   ddp: boolean; sampler?: string; trainBatches: number; stderr: string;
   /** process warnings (TrainerWarning ...) the rank emitted. */
   warnings: string[];
+  /** Buckets all-reduced with the overlapped reducer, and how many of them started during backward. */
+  overlapStats?: { buckets: number; startedDuringBackward: number };
 }
 
 let runs = 0;

@@ -30,6 +30,10 @@ interface Options {
   log?: boolean;
   /** Train on an array of batches (which the Trainer cannot shard) instead of a DataLoader. */
   arraySource?: boolean;
+  /** config.distributed { overlap }: the all-reduce during backward (true) or after it (false); unset: 'auto'. */
+  overlap?: boolean;
+  /** A spare Linear beside the regression model: never used, or used on rank 0 only (an unused parameter on the others). */
+  spare?: 'unused' | 'rank0';
 }
 
 const o = JSON.parse(process.argv[2]!) as Options;
@@ -66,7 +70,23 @@ const hidden = o.mismatch && rank === 1 ? 9 : 8;
 const model = o.task === 'regression'
   ? new nn.Sequential(new nn.Linear(4, hidden), new nn.Tanh(), ...(o.dropout ? [new nn.Dropout(0.3)] : []), new nn.Linear(hidden, 1))
   : new nn.Sequential(new nn.Embedding(V, hidden), new nn.Tanh(), new nn.Linear(hidden, V));
-model.to(o.dtype);
+
+/** The regression model plus a spare layer that gets no gradient (on some or all ranks). */
+class WithSpare extends nn.Module {
+  readonly body: nn.Module;
+  readonly spare: nn.Linear;
+  constructor(body: nn.Module) {
+    super();
+    this.body = this.registerModule('body', body);
+    this.spare = this.registerModule('spare', new nn.Linear(4, 1));
+  }
+  forward(x: Tensor): Tensor {
+    const y = this.body.forward(x) as Tensor;
+    return o.spare === 'rank0' && rank === 0 ? y.add(this.spare.forward(x).mul(0.1)) : y;
+  }
+}
+const trained = o.spare ? new WithSpare(model) : model;
+trained.to(o.dtype);
 
 /** The reference 'accum' order: each window holds rank 0's micro-batches, then rank 1's, ... */
 class RanksInTurnSampler implements data.Sampler {
@@ -105,11 +125,12 @@ const callbacks: engine.TrainingHooks[] = [
 if (o.log) callbacks.push(new loggers.JsonlLogger({ path: path.join(o.out, `log-${rank}.jsonl`) }));
 
 const trainer = new Trainer({
-  model, task, train: batches ?? loader, callbacks,
+  model: trained, task, train: batches ?? loader, callbacks,
   config: {
     maxSteps: o.steps, gradientAccumulationSteps: o.mode === 'accum' ? o.accumulation * o.world : o.accumulation,
     device: 'cpu', seed: 5, logEveryNSteps: 1, evalAtEpochEnd: false, profileData: false,
     optimizer: { name: 'adamw', lr: 0.01, weightDecay: 0.01 }, schedule: { name: 'warmup_cosine', warmupSteps: 2 },
+    ...(o.overlap === undefined ? {} : { distributed: { overlap: o.overlap } }),
   },
   ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
 });
@@ -122,9 +143,10 @@ try {
   throw err;
 }
 const weights: Record<string, number[]> = {};
-for (const [name, t] of Object.entries(model.stateDict()) as [string, Tensor][]) weights[name] = [...(t.to('float64').data() as Float64Array)];
+for (const [name, t] of Object.entries(trained.stateDict()) as [string, Tensor][]) weights[name] = [...(t.to('float64').data() as Float64Array)];
 fs.writeFileSync(path.join(o.out, `result-${rank}.json`), JSON.stringify({
   rank, world, step: trainer.step, warnings, weights, logs: trainer.logs, reason: trainer.state, shardBatches: loader.length, trainBatches: trainer.core.train.length,
   sampler: (trainer.core.train as { sampler?: { constructor: { name: string } } }).sampler?.constructor.name, ddp: trainer.core.ddp !== null,
+  overlapStats: trainer.core.ddp?.overlapStats,
 }));
 if (inJob) distributed.destroyProcessGroup();

@@ -5,6 +5,10 @@
 // first attempt only (TORCHELASTIC_RESTART_COUNT '0'): no handler, no cleanup, as an OOM kill.
 // Each attempt of each rank writes <out>/attempt-<restart>-rank-<rank>.json (the step it resumed
 // at, the step it ended at or its error); every rank that finishes writes final-<rank>.safetensors.
+// With killInWrite set, rank 0 SIGKILLs itself in the middle of writing checkpoint-<step> (first
+// attempt only): the checkpoint is written on the main thread (writeInBackground false), and a
+// wrapper around fs.openSync, this process's own fault injection, kills it as the writer opens
+// `file` in the checkpoint's temporary folder, after the files before it were written.
 //   torchrun ... --no-python node --import tsx restart-train.ts '<json options>'
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +22,8 @@ interface Options {
   /** The process group's timeout (ms): a dead peer must fail the survivors within it. */
   timeoutMs: number;
   killAtStep?: number;
+  /** Rank 0 dies while writing checkpoint-<step>, as the writer opens `file` (e.g. optimizer.pt, after model.safetensors). */
+  killInWrite?: { step: number; file: string };
 }
 
 const o = JSON.parse(process.argv[2]!) as Options;
@@ -38,6 +44,18 @@ const model = new nn.Sequential(new nn.Linear(4, 8), new nn.Tanh(), new nn.Dropo
 model.to('float64');
 
 let resumedAt: number | null = null;
+if (o.killInWrite && rank === 0 && attempt === '0') {
+  const { step, file } = o.killInWrite;
+  const open = fs.openSync;
+  fs.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
+    const where = String(p);
+    if (path.basename(where) === file && path.basename(path.dirname(where)).startsWith(`checkpoint-${step}.torchtrain-tmp-`)) {
+      report({ resumedAt, killedInWriteOf: path.basename(path.dirname(where)), written: fs.readdirSync(path.dirname(where)) });
+      process.kill(process.pid, 'SIGKILL');
+    }
+    return (open as (...a: unknown[]) => number)(p, ...rest);
+  }) as typeof fs.openSync;
+}
 const hooks = new (class extends engine.DefaultHooks {
   override onFitStart(t: engine.TrainerView) {
     resumedAt = t.step;
@@ -56,7 +74,7 @@ const trainer = new Trainer({
     maxSteps: o.steps, device: 'cpu', seed: 5, logEveryNSteps: 1, evalAtEpochEnd: false, profileData: false,
     optimizer: { name: 'adamw', lr: 0.01, weightDecay: 0.01 }, schedule: { name: 'warmup_cosine', warmupSteps: 2 },
   },
-  checkpoint: { dir: o.checkpointDir, everyNSteps: o.everyNSteps },
+  checkpoint: { dir: o.checkpointDir, everyNSteps: o.everyNSteps, ...(o.killInWrite ? { writeInBackground: false } : {}) },
 });
 torch.manualSeed(1000 + rank);
 try {
