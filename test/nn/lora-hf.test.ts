@@ -3,27 +3,14 @@
 // real all-MiniLM-L6-v2 (query/value Linear layers) with our adapter loaded by PeftModel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hf, nn, torch } from '../../lib/index.js';
-import { buildInfo } from '../../lib/core/addon.js';
-import { type PyTensor, parityRequired } from '../helpers/python.js';
-import { type HfPython, maxAbsDiff, startHfPython, tempDir } from '../hf/hf-python.js';
+import { type PyTensor } from '../helpers/python.js';
+import { type HfPython, maxAbsDiff, startPeftPython, tempDir } from '../hf/hf-python.js';
 
 torch.setNumThreads(1);
 
 let env: HfPython | null = null;
-let peft = false;
 beforeAll(async () => {
-  // Debian's python3-torch (the system target's reference) has no transformers: skip loudly there.
-  if (buildInfo?.libtorch.source !== 'python') {
-    console.warn('\n' + '!'.repeat(100) + '\nLoRA HF TESTS NOT RUN: they need the PyPI reference Python with transformers and peft\n' + '!'.repeat(100));
-    return;
-  }
-  env = await startHfPython();
-  peft = !!env && (await env.py.run<boolean>('try:\n  import peft\n  out = True\nexcept ImportError:\n  out = False'));
-  if (env && !peft) {
-    const message = 'PEFT TESTS NOT RUN: peft is not installed in the reference Python (pip install -r scripts/requirements-test.txt)';
-    if (parityRequired) throw new Error(message);
-    console.warn('\n' + '!'.repeat(100) + '\n' + message + '\n' + '!'.repeat(100));
-  }
+  env = await startPeftPython('LoRA HF TESTS');
 }, 120_000);
 afterAll(() => env?.py.close());
 
@@ -42,7 +29,7 @@ const IDS = [[5, 17, 3, 96, 40, 41, 8], [1, 2, 3, 4, 9, 10, 11]];
 
 describe('LoRA on Hugging Face models, against peft', () => {
   it('GPT-2 (Conv1D layers): peft\'s adapter loads into ours and ours into peft, with equal logits; merge equals peft\'s', async (ctx) => {
-    if (!env || !peft) return ctx.skip();
+    if (!env) return ctx.skip();
     const base = await savedGpt2();
     const ids = torch.tensor(IDS, { dtype: 'int64' });
     const theirsDir = tempDir('lora-gpt2-peft');
@@ -82,7 +69,7 @@ out = {'logits': logits, 'merged': m.merge_and_unload().state_dict()['transforme
   }, 120_000);
 
   it('MiniLM (BERT): our query/value adapter loads into peft on transformers\' BertModel with equal hidden states', async (ctx) => {
-    if (!env || !peft) return ctx.skip();
+    if (!env) return ctx.skip();
     const { model } = await hf.fromPretrained<hf.models.BertModel>(env.minilmDir);
     const summary = nn.lora.apply(model, { targetModules: ['query', 'value'], r: 8, alpha: 16 });
     expect(summary.targets).toHaveLength(12);

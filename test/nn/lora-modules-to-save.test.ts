@@ -4,26 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { hf, io, nn, optim, type Tensor, torch } from '../../lib/index.js';
-import { buildInfo } from '../../lib/core/addon.js';
-import { type PyTensor, parityRequired } from '../helpers/python.js';
-import { type HfPython, maxAbsDiff, startHfPython, tempDir } from '../hf/hf-python.js';
+import { type PyTensor } from '../helpers/python.js';
+import { type HfPython, maxAbsDiff, startPeftPython, tempDir } from '../hf/hf-python.js';
 
 torch.setNumThreads(1);
 
 let env: HfPython | null = null;
-let peft = false;
 beforeAll(async () => {
-  if (buildInfo?.libtorch.source !== 'python') {
-    console.warn('\n' + '!'.repeat(100) + '\nLoRA modules_to_save PEFT TESTS NOT RUN: they need the PyPI reference Python with transformers and peft\n' + '!'.repeat(100));
-    return;
-  }
-  env = await startHfPython();
-  peft = !!env && (await env.py.run<boolean>('try:\n  import peft\n  out = True\nexcept ImportError:\n  out = False'));
-  if (env && !peft) {
-    const message = 'PEFT TESTS NOT RUN: peft is not installed in the reference Python (pip install -r scripts/requirements-test.txt)';
-    if (parityRequired) throw new Error(message);
-    console.warn('\n' + '!'.repeat(100) + '\n' + message + '\n' + '!'.repeat(100));
-  }
+  env = await startPeftPython('LoRA modules_to_save PEFT TESTS');
 }, 120_000);
 afterAll(() => env?.py.close());
 
@@ -86,7 +74,7 @@ describe('nn.lora modulesToSave', () => {
   });
 
   it('against peft: peft\'s SEQ_CLS adapter with modules_to_save loads into ours and ours into peft, with equal logits', async (ctx) => {
-    if (!env || !peft) return ctx.skip();
+    if (!env) return ctx.skip();
     const base = tempDir('mts-base'), theirsDir = tempDir('mts-peft'), oursDir = tempDir('mts-ours');
     const ids = torch.tensor([[2, 17, 33, 80, 5, 9, 3], [2, 40, 41, 3, 0, 0, 0]], { dtype: 'int64' });
     const mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]], { dtype: 'int64' });
