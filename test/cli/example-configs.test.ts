@@ -15,7 +15,7 @@ const names = fs.readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml')).sort();
 
 describe('examples/configs', () => {
   it('has one config per example task', () => {
-    expect(names).toEqual(['causal-lm.yaml', 'contrastive.yaml', 'image-classification.yaml', 'masked-lm.yaml', 'sequence-classification.yaml']);
+    expect(names).toEqual(['causal-lm.yaml', 'contrastive.yaml', 'hf-minilm-spam.yaml', 'image-classification.yaml', 'masked-lm.yaml', 'sequence-classification.yaml']);
   });
 
   it.each(names)('%s trains 3 steps through `torchtrain fit`', async (name) => {
@@ -29,7 +29,9 @@ describe('examples/configs', () => {
     const session = SessionManager.open(runDir);
     expect(session.status).toBe('completed');
     expect(session.phase('train')!.summary).toMatchObject({ steps: 3 });
-    expect(fs.existsSync(path.join(runDir, 'export', 'bundle.json')), 'export bundle').toBe(true);
+    // A Hugging Face model is exported as a folder transformers reads (test/config/hf-run.test.ts loads it); the rest as a bundle.
+    const exported = name.startsWith('hf-') ? 'config.json' : 'bundle.json';
+    expect(fs.existsSync(path.join(runDir, 'export', exported)), `export: ${exported}`).toBe(true);
   }, 300_000);
 
   it('predict on the causal LM run: text lines tokenized as the training text, one predicted id per character', async () => {

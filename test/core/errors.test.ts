@@ -10,7 +10,7 @@ import { checkedSize } from '../../lib/core/validation.js';
 // Functions that take no required arguments (extra ones are ignored, as in JS).
 const NO_ARGS = new Set(['info', 'memory', 'getNumThreads', 'getNumInteropThreads', 'cudaIsAvailable', 'cudaDeviceCount',
   'isGradEnabled', 'seed', 'initialSeed', 'getRngState', 'cudaSynchronize', 'cudaMemoryStats', 'cudaResetPeakMemoryStats',
-  'distIsInitialized', 'distDestroyProcessGroup', 'distBackends', 'checkpointReleased']);
+  'distIsInitialized', 'distDestroyProcessGroup', 'distBackends', 'distReducerDetach', 'checkpointReleased']);
 
 function fuzzArgs(live: number, disposed: number): unknown[][] {
     // (No junk value is a plausible large size: a legitimate 8 GB request is not what this tests.)
