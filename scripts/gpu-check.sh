@@ -25,5 +25,7 @@ step nccl npx vitest run test/distributed/nccl.test.ts
 step cuda-core npx vitest run test/core test/optim
 step distributed npx vitest run test/distributed/collectives.test.ts test/distributed/ddp-overlap.test.ts
 step bench-models npm run bench:models
+# the harness on CUDA: bf16-mixed both sides, tokens/s, TFLOP/s and MFU against the device's peak
+step bench-cuda npx tsx lib/cli/main.ts bench mlp gpt-mini memory --rounds 3 --device cuda --out "$out/bench"
 grep -h "steps/s\|ms" "$out/bench-models.log" | tail -15 || true
 exit $status
